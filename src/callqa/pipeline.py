@@ -1,0 +1,198 @@
+"""The stages wired together: one call (``transcribe_call``), and a batch (``analyze_batch``)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from callqa.config import DiarizeOptions, TranscribeOptions, TurnOptions, coerce_options
+from callqa.errors import CallQAError, InputError
+from callqa.inputs import discover, input_kind, read_manifest, read_transcript, transcript_metadata
+from callqa.model import CallInput, CallResult, RoleDecision
+from callqa.outputs import write_call, write_failures, write_tables
+
+logger = logging.getLogger("callqa")
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """Options of every stage, in one place for a batch."""
+
+    transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
+    turns: TurnOptions = field(default_factory=TurnOptions)
+    diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
+
+    @classmethod
+    def from_any(cls, options: PipelineOptions | dict[str, Any] | None) -> PipelineOptions:
+        if options is None or isinstance(options, cls):
+            return options or cls()
+        return cls(
+            transcribe=coerce_options(TranscribeOptions, options.get("transcribe")),
+            turns=coerce_options(TurnOptions, options.get("turns")),
+            diarize=coerce_options(DiarizeOptions, options.get("diarize")),
+        )
+
+
+def as_call_input(call: CallInput | str | Path) -> CallInput:
+    if isinstance(call, CallInput):
+        return call
+    p = Path(call)
+    kind = input_kind(p)
+    if kind is None:
+        raise InputError(f"{p}: unsupported file type {p.suffix!r}.")
+    return CallInput(call_id=p.stem, path=str(p), kind=kind)  # type: ignore[arg-type]
+
+
+def transcribe_call(call: CallInput | str | Path, options: PipelineOptions | dict | None = None) -> CallResult:
+    """Agent/customer turns of one call, from audio (transcribed) or from a transcript (read as is)."""
+    call = as_call_input(call)
+    options = PipelineOptions.from_any(options)
+    if call.kind == "transcript":
+        return _from_transcript(call)
+    return _from_audio(call, options)
+
+
+def _from_transcript(call: CallInput) -> CallResult:
+    turns = read_transcript(call.path)
+    meta = transcript_metadata(call.path)
+    return CallResult(
+        call_id=call.call_id,
+        source={"path": call.path, "kind": "transcript", "mode": "transcript"},
+        turns=turns,
+        duration_s=max((t.end for t in turns if t.end is not None), default=None),
+        agent_id=call.agent_id or meta.get("agent_id"),
+        team=call.team or meta.get("team"),
+        started_at=call.started_at or meta.get("started_at"),
+        roles=RoleDecision(method="transcript", agent_source="agent", confidence=1.0),
+        extra=dict(call.extra),
+    )
+
+
+def _from_audio(call: CallInput, options: PipelineOptions) -> CallResult:
+    from callqa.audio import load_audio
+    from callqa.speakers import attribute_mono, attribute_stereo, choose_mode
+    from callqa.transcribe import get_engine
+
+    audio = load_audio(call.path)
+    engine = get_engine(options.transcribe)
+    mode, live = choose_mode(audio, call.agent_channel)
+    if mode == "stereo":
+        attribution = attribute_stereo(audio, engine, call.agent_channel, options.turns)
+    elif mode == "single_channel":
+        attribution = attribute_mono(audio.channel(live), engine, options.turns, options.diarize, mode, channel=live)
+    else:
+        attribution = attribute_mono(audio.downmix(), engine, options.turns, options.diarize)
+    warnings = list(attribution.warnings)
+    if mode == "single_channel":
+        warnings.insert(0, f"the {('left', 'right')[1 - live]} channel is silent; the other was diarized")
+    if not attribution.turns:
+        warnings.append("no speech was recognised")
+    return CallResult(
+        call_id=call.call_id,
+        source={
+            "path": call.path,
+            "kind": "audio",
+            "mode": mode,
+            "codec": audio.codec,
+            "sample_rate": audio.source_sample_rate,
+            "channels": audio.source_channels,
+            "agent_channel": call.agent_channel,
+        },
+        turns=attribution.turns,
+        duration_s=audio.duration_s,
+        agent_id=call.agent_id,
+        team=call.team,
+        started_at=call.started_at,
+        engine=engine.info,
+        roles=attribution.roles,
+        language=attribution.language,
+        extra=dict(call.extra),
+        warnings=tuple(warnings),
+    )
+
+
+def analyze_call(call: CallInput | str | Path, options: PipelineOptions | dict | None = None) -> CallResult:
+    """Every stage callqa has, on one call. Today: transcription and speaker attribution."""
+    return transcribe_call(call, options)
+
+
+@dataclass
+class BatchSummary:
+    out_dir: Path
+    done: int = 0
+    failed: int = 0
+    audio_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def x_real_time(self) -> float | None:
+        return self.audio_seconds / self.wall_seconds if self.wall_seconds > 0 and self.audio_seconds > 0 else None
+
+
+ProgressCallback = Callable[[CallInput, CallResult | None, Exception | None], None]
+
+
+def collect_inputs(paths: list[str | Path], manifest: str | Path | None = None) -> list[CallInput]:
+    """The calls of a batch: the manifest's rows if given (paths relative to it), else the files found."""
+    if manifest is not None:
+        return read_manifest(manifest)
+    return discover(paths)
+
+
+def analyze_batch(
+    inputs: list[CallInput] | list[str | Path] | str | Path,
+    out_dir: str | Path,
+    options: PipelineOptions | dict | None = None,
+    *,
+    manifest: str | Path | None = None,
+    stage: Callable[[CallInput, PipelineOptions], CallResult] = analyze_call,
+    fail_fast: bool = False,
+    on_call: ProgressCallback | None = None,
+) -> BatchSummary:
+    """Process every call, writing ``out_dir/calls/<call_id>.json``, ``calls.csv`` and ``calls.parquet``.
+
+    A call that fails is recorded in ``failures.csv`` with the stage and the reason, and the batch goes on
+    (unless ``fail_fast``). ``on_call`` is told about each call as it finishes.
+    """
+    options = PipelineOptions.from_any(options)
+    if isinstance(inputs, (str, Path)):
+        inputs = [inputs]
+    calls = [c if isinstance(c, CallInput) else None for c in inputs]
+    if manifest is not None or any(c is None for c in calls):
+        calls = collect_inputs([c for c in inputs if not isinstance(c, CallInput)], manifest) + [c for c in calls if c]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = BatchSummary(out_dir=out)
+    t0 = time.perf_counter()
+    for call in calls:  # type: ignore[union-attr]
+        try:
+            result = stage(call, options)
+            write_call(out, result)
+        except Exception as e:
+            if fail_fast:
+                raise
+            if isinstance(e, CallQAError):
+                logger.error("%s", e)
+            else:  # not a known input problem: keep the traceback for the bug report
+                logger.exception("%s: unexpected error", call.path)
+            summary.failed += 1
+            summary.failures.append(
+                {"call_id": call.call_id, "path": call.path, "stage": "analyze", "error": type(e).__name__, "message": str(e)}
+            )
+            if on_call:
+                on_call(call, None, e)
+            continue
+        summary.done += 1
+        if call.kind == "audio":
+            summary.audio_seconds += result.duration_s or 0.0
+        if on_call:
+            on_call(call, result, None)
+    summary.wall_seconds = time.perf_counter() - t0
+    write_tables(out)
+    write_failures(out, summary.failures)
+    return summary

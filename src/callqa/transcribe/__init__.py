@@ -1,0 +1,35 @@
+"""Speech recognition engines behind one interface.
+
+An engine has ``info`` (an EngineInfo) and ``transcribe(samples) -> (segments, language)`` for 16 kHz mono
+float32 audio, with word timestamps.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from callqa.config import TranscribeOptions
+from callqa.errors import OptionError
+from callqa.model import EngineInfo, Segment
+
+ENGINES = ("faster-whisper",)
+
+
+class Engine(Protocol):
+    @property
+    def info(self) -> EngineInfo: ...
+
+    def transcribe(self, samples: np.ndarray) -> tuple[list[Segment], str | None]: ...
+
+
+@lru_cache(maxsize=4)
+def get_engine(options: TranscribeOptions) -> Engine:
+    """Load the engine ``options.engine`` once per process and options."""
+    if options.engine == "faster-whisper":
+        from callqa.transcribe.faster_whisper import FasterWhisperEngine
+
+        return FasterWhisperEngine(options)
+    raise OptionError(f"The 'engine' option must be one of {list(ENGINES)}. Got {options.engine!r} instead.")

@@ -1,0 +1,104 @@
+"""The default engine: faster-whisper (CTranslate2)."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import numpy as np
+
+from callqa.config import TranscribeOptions
+from callqa.errors import ModelError, OptionError
+from callqa.model import EngineInfo, Segment, Word
+from callqa.transcribe.models import resolve_model
+
+logger = logging.getLogger("callqa")
+
+
+def cuda_available() -> bool:
+    import ctranslate2
+
+    try:
+        return ctranslate2.get_cuda_device_count() > 0
+    except Exception:  # a broken CUDA install means: no usable GPU
+        return False
+
+
+def pick_device(device: str, compute_type: str | None) -> tuple[str, str]:
+    """``auto`` takes CUDA when present; float16 on the GPU, int8 on the CPU unless told otherwise."""
+    if device == "auto":
+        device = "cuda" if cuda_available() else "cpu"
+    elif device == "cuda" and not cuda_available():
+        raise OptionError("The 'device' option is 'cuda' but no CUDA device is visible. Use --device cpu or auto.")
+    return device, compute_type or ("float16" if device == "cuda" else "int8")
+
+
+@lru_cache(maxsize=4)
+def _load_model(path: str, device: str, compute_type: str, cpu_threads: int):
+    from faster_whisper import WhisperModel
+
+    try:
+        return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+    except Exception as e:  # network errors, missing files, unsupported compute types
+        raise ModelError(f"Could not load the faster-whisper model {path!r} on {device}/{compute_type}: {e}") from e
+
+
+class FasterWhisperEngine:
+    """Transcribes 16 kHz mono float32 arrays into segments with word timestamps."""
+
+    name = "faster-whisper"
+
+    def __init__(self, options: TranscribeOptions):
+        self.options = options
+        self.resolved = resolve_model(options.model)
+        self.device, self.compute_type = pick_device(options.device, options.compute_type)
+        if options.language and options.language != "en" and not self.resolved.multilingual:
+            raise OptionError(
+                f"The model {self.resolved.name!r} is English-only; language {options.language!r} needs a "
+                f"multilingual model such as 'base'."
+            )
+        self._model = _load_model(self.resolved.path, self.device, self.compute_type, options.cpu_threads)
+
+    @property
+    def info(self) -> EngineInfo:
+        return EngineInfo(
+            name=self.name,
+            model=self.resolved.name,
+            device=self.device,
+            compute_type=self.compute_type,
+            model_sha256=self.resolved.sha256,
+        )
+
+    def transcribe(self, samples: np.ndarray) -> tuple[list[Segment], str | None]:
+        """Return the segments of ``samples`` and the language spoken."""
+        o = self.options
+        language = o.language if self.resolved.multilingual else "en"
+        segments, info = self._model.transcribe(
+            samples,
+            language=language,
+            beam_size=o.beam_size,
+            word_timestamps=True,
+            vad_filter=o.vad_filter,
+            vad_parameters={"min_silence_duration_ms": o.vad_min_silence_ms, "speech_pad_ms": o.vad_speech_pad_ms},
+            condition_on_previous_text=o.condition_on_previous_text,
+            compression_ratio_threshold=o.compression_ratio_threshold,
+            log_prob_threshold=o.log_prob_threshold,
+            no_speech_threshold=o.no_speech_threshold,
+            hallucination_silence_threshold=o.hallucination_silence_threshold,
+        )
+        out = [
+            Segment(
+                start=float(s.start),
+                end=float(s.end),
+                text=s.text.strip(),
+                words=tuple(
+                    Word(start=round(float(w.start), 3), end=round(float(w.end), 3), word=w.word, prob=round(float(w.probability), 4))
+                    for w in (s.words or ())
+                ),
+                avg_logprob=float(s.avg_logprob),
+                no_speech_prob=float(s.no_speech_prob),
+                compression_ratio=float(s.compression_ratio),
+            )
+            for s in segments
+        ]
+        return out, info.language
