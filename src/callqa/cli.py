@@ -24,7 +24,12 @@ app.add_typer(models_app, name="models")
 
 logger = logging.getLogger("callqa")
 
-ModelOpt = typer.Option("base", "--model", "-m", help="Bundled model (base, tiny.en), a faster-whisper size name, or a CTranslate2 folder.")
+EngineOpt = typer.Option("faster-whisper", "--engine", help="faster-whisper (default) or openai-whisper.")
+ModelOpt = typer.Option(
+    "base", "--model", "-m",
+    help="Bundled model (base, tiny.en; offline), else for faster-whisper a size name or CTranslate2 folder, "
+    "for openai-whisper an official name or a .pt checkpoint.",
+)
 DeviceOpt = typer.Option("auto", "--device", help="auto (CUDA when present), cpu or cuda.")
 ComputeOpt = typer.Option(None, "--compute-type", help="CTranslate2 compute type; default float16 on CUDA, int8 on CPU.")
 LanguageOpt = typer.Option("en", "--language", help="Language code, or 'auto' to detect it (multilingual models only).")
@@ -39,12 +44,13 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _options(model: str, device: str, compute_type: Optional[str], language: str, speakers: int):
+def _options(engine: str, model: str, device: str, compute_type: Optional[str], language: str, speakers: int):
     from callqa.config import DiarizeOptions, TranscribeOptions
     from callqa.pipeline import PipelineOptions
 
     return PipelineOptions(
         transcribe=TranscribeOptions(
+            engine=engine,
             model=model, device=device, compute_type=compute_type, language=None if language == "auto" else language
         ),
         diarize=DiarizeOptions(num_speakers=speakers or None),
@@ -96,6 +102,7 @@ def transcribe(
     audio: list[Path] = typer.Argument(..., help="Audio files or folders (wav, flac, mp3, ogg/opus, m4a); transcripts pass through."),
     out: Path = OutOpt,
     manifest: Optional[Path] = ManifestOpt,
+    engine: str = EngineOpt,
     model: str = ModelOpt,
     device: str = DeviceOpt,
     compute_type: Optional[str] = ComputeOpt,
@@ -106,7 +113,7 @@ def transcribe(
 ) -> None:
     """Transcribe recordings into agent/customer turns: OUT/calls/<call_id>.json, calls.csv, calls.parquet."""
     _setup_logging(verbose)
-    _run_batch(audio, out, manifest, _options(model, device, compute_type, language, speakers), fail_fast, "transcribe_call")
+    _run_batch(audio, out, manifest, _options(engine, model, device, compute_type, language, speakers), fail_fast, "transcribe_call")
 
 
 @app.command()
@@ -114,6 +121,7 @@ def analyze(
     audio_dir: list[Path] = typer.Argument(..., help="Folders or files of recordings or transcripts."),
     out: Path = OutOpt,
     manifest: Optional[Path] = ManifestOpt,
+    engine: str = EngineOpt,
     model: str = ModelOpt,
     device: str = DeviceOpt,
     compute_type: Optional[str] = ComputeOpt,
@@ -124,7 +132,7 @@ def analyze(
 ) -> None:
     """Run every stage callqa has on a batch of calls and write the results under OUT."""
     _setup_logging(verbose)
-    _run_batch(audio_dir, out, manifest, _options(model, device, compute_type, language, speakers), fail_fast, "analyze_call")
+    _run_batch(audio_dir, out, manifest, _options(engine, model, device, compute_type, language, speakers), fail_fast, "analyze_call")
 
 
 @models_app.command("list")
@@ -150,6 +158,23 @@ def models_verify(name: str = typer.Argument("base", help="A bundled model name.
 
     resolved = resolve_model(name)
     typer.echo(f"{resolved.name}: OK sha256={resolved.sha256} at {resolved.path}")
+
+
+@models_app.command("convert")
+def models_convert(
+    name: str = typer.Argument("base", help="A bundled model name."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the checkpoint here instead of the cache."),
+) -> None:
+    """Convert a bundled CTranslate2 model into an openai-whisper checkpoint (cached; done on demand anyway)."""
+    from callqa.transcribe.convert import convert_ct2_to_openai
+    from callqa.transcribe.models import BUNDLED_MODELS, materialize_bundled, openai_whisper_checkpoint
+
+    if name not in BUNDLED_MODELS:
+        from callqa.errors import ModelError
+
+        raise ModelError(f"The model to convert must be a bundled model ({', '.join(sorted(BUNDLED_MODELS))}). Got {name!r} instead.")
+    path = convert_ct2_to_openai(materialize_bundled(name).path, out) if out else Path(openai_whisper_checkpoint(name).path)
+    typer.echo(f"{name}: openai-whisper checkpoint at {path}")
 
 
 @app.command()

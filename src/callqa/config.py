@@ -26,6 +26,9 @@ class TranscribeOptions:
     compute_type: str | None = None
     language: str | None = "en"
     beam_size: int = 5
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    """Decoding temperatures tried in turn when a window fails the compression or log-probability check;
+    ``(0.0,)`` is plain greedy or beam search with no fallback."""
     vad_filter: bool = True
     vad_min_silence_ms: int = 500
     vad_speech_pad_ms: int = 200
@@ -40,6 +43,10 @@ class TranscribeOptions:
         if self.device not in ("auto", "cpu", "cuda"):
             raise OptionError(
                 f"The 'device' option must be one of 'auto', 'cpu', 'cuda'. Got {self.device!r} instead."
+            )
+        if self.engine not in ("faster-whisper", "openai-whisper"):
+            raise OptionError(
+                f"The 'engine' option must be one of 'faster-whisper', 'openai-whisper'. Got {self.engine!r} instead."
             )
         if self.beam_size < 1:
             raise OptionError(f"The 'beam_size' option must be >= 1. Got {self.beam_size!r} instead.")

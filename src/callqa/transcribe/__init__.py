@@ -15,7 +15,7 @@ from callqa.config import TranscribeOptions
 from callqa.errors import OptionError
 from callqa.model import EngineInfo, Segment
 
-ENGINES = ("faster-whisper",)
+ENGINES = ("faster-whisper", "openai-whisper")
 
 
 class Engine(Protocol):
@@ -32,4 +32,8 @@ def get_engine(options: TranscribeOptions) -> Engine:
         from callqa.transcribe.faster_whisper import FasterWhisperEngine
 
         return FasterWhisperEngine(options)
+    if options.engine == "openai-whisper":
+        from callqa.transcribe.openai_whisper import OpenAIWhisperEngine
+
+        return OpenAIWhisperEngine(options)
     raise OptionError(f"The 'engine' option must be one of {list(ENGINES)}. Got {options.engine!r} instead.")

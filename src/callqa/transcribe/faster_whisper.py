@@ -77,6 +77,7 @@ class FasterWhisperEngine:
             samples,
             language=language,
             beam_size=o.beam_size,
+            temperature=list(o.temperatures),
             word_timestamps=True,
             vad_filter=o.vad_filter,
             vad_parameters={"min_silence_duration_ms": o.vad_min_silence_ms, "speech_pad_ms": o.vad_speech_pad_ms},

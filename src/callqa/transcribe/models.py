@@ -186,3 +186,19 @@ def resolve_model(name_or_path: str) -> ResolvedModel:
         f"name ({', '.join(sorted(FASTER_WHISPER_SIZES))}) or a folder holding a CTranslate2 model. "
         f"Got {name_or_path!r} instead."
     )
+
+
+def openai_whisper_checkpoint(name: str) -> ResolvedModel:
+    """An openai-whisper checkpoint of the bundled model ``name``, converted once and cached.
+
+    The cached file's name carries the source weights' sha256, so a new bundled release converts afresh. The
+    converted weights are never shipped: they are rebuilt from the pinned packages on demand.
+    """
+    from callqa.transcribe.convert import convert_ct2_to_openai
+
+    source = materialize_bundled(name)
+    target = cache_dir() / "models" / f"openai-whisper-{name}-{source.sha256[:16]}.pt"
+    if not target.exists():
+        logger.info("Converting the bundled %s model for openai-whisper into %s", name, target)
+        convert_ct2_to_openai(source.path, target)
+    return ResolvedModel(name=name, path=str(target), sha256=source.sha256, multilingual=source.multilingual)
