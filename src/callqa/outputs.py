@@ -98,6 +98,13 @@ def call_row(doc: dict[str, Any]) -> dict[str, Any]:
         "customer_words": sum(len(t["text"].split()) for t in by["customer"]),
         "warnings": len(doc.get("warnings") or []),
     }
+    if doc.get("phase_spans") is not None:
+        phases = [t.get("phase") for t in turns]
+        acts = [a for t in turns for a in t.get("acts") or ()]
+        row["phase_sequence"] = " > ".join(s["phase"] for s in doc["phase_spans"])
+        for phase in ("greeting", "verification", "discovery", "resolution", "offer", "closing"):
+            row[f"turns_{phase}"] = phases.count(phase)
+        row["offer_turns"] = acts.count("offer")
     for k, v in (doc.get("extra") or {}).items():
         row.setdefault(k, v)
     return row

