@@ -38,13 +38,14 @@ ManifestOpt = typer.Option(None, "--manifest", help="CSV: call_id,path,agent_id,
 SpeakersOpt = typer.Option(2, "--speakers", help="Speakers in a mono recording; 0 estimates it.")
 FailFastOpt = typer.Option(False, "--fail-fast", help="Stop at the first call that fails (for debugging).")
 VerboseOpt = typer.Option(False, "--verbose", "-v", help="Log progress details.")
+ScorecardOpt = typer.Option(None, "--scorecard", help="A team's scorecard TOML (default: callqa's default.v1).")
 
 
 def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _options(engine: str, model: str, device: str, compute_type: Optional[str], language: str, speakers: int):
+def _options(engine: str, model: str, device: str, compute_type: Optional[str], language: str, speakers: int, scorecard: Optional[Path] = None):
     from callqa.config import DiarizeOptions, TranscribeOptions
     from callqa.pipeline import PipelineOptions
 
@@ -54,6 +55,7 @@ def _options(engine: str, model: str, device: str, compute_type: Optional[str], 
             model=model, device=device, compute_type=compute_type, language=None if language == "auto" else language
         ),
         diarize=DiarizeOptions(num_speakers=speakers or None),
+        scorecard=str(scorecard) if scorecard else None,
     )
 
 
@@ -127,12 +129,13 @@ def analyze(
     compute_type: Optional[str] = ComputeOpt,
     language: str = LanguageOpt,
     speakers: int = SpeakersOpt,
+    scorecard: Optional[Path] = ScorecardOpt,
     fail_fast: bool = FailFastOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run every stage callqa has on a batch of calls and write the results under OUT."""
     _setup_logging(verbose)
-    _run_batch(audio_dir, out, manifest, _options(engine, model, device, compute_type, language, speakers), fail_fast, "analyze_call")
+    _run_batch(audio_dir, out, manifest, _options(engine, model, device, compute_type, language, speakers, scorecard), fail_fast, "analyze_call")
 
 
 @app.command()
@@ -141,6 +144,7 @@ def score(
     out: Path = OutOpt,
     manifest: Optional[Path] = ManifestOpt,
     tagger: Optional[Path] = typer.Option(None, "--tagger", help="Folder of a trained turn tagger (default: the shipped one)."),
+    scorecard: Optional[Path] = ScorecardOpt,
     fail_fast: bool = FailFastOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
@@ -148,7 +152,8 @@ def score(
     from callqa.pipeline import PipelineOptions
 
     _setup_logging(verbose)
-    _run_batch(transcripts, out, manifest, PipelineOptions(tagger_dir=str(tagger) if tagger else None), fail_fast, "score_call")
+    options = PipelineOptions(tagger_dir=str(tagger) if tagger else None, scorecard=str(scorecard) if scorecard else None)
+    _run_batch(transcripts, out, manifest, options, fail_fast, "score_call")
 
 
 @app.command()
@@ -169,13 +174,24 @@ def train(
 def evaluate(
     labelled_dir: Path = typer.Argument(..., help="Folder of labelled calls to evaluate on."),
     tagger: Optional[Path] = typer.Option(None, "--tagger", help="Folder of a trained turn tagger (default: the shipped one)."),
+    scorecard: Optional[Path] = ScorecardOpt,
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Per-label precision, recall and F1, phase accuracy and the phase confusion matrix."""
+    """Acts and phases (per-label P/R/F1, phase accuracy, confusion matrix) and the scores against the labels."""
     from callqa.nlp import evaluate as evaluate_tagger
+    from callqa.scoring.evaluate import evaluate_scores
 
-    report = evaluate_tagger(labelled_dir, str(tagger) if tagger else None)
-    typer.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.format())
+    model = str(tagger) if tagger else None
+    report = evaluate_tagger(labelled_dir, model)
+    scores = evaluate_scores(labelled_dir, model, scorecard)
+    if as_json:
+        typer.echo(json.dumps({"tagging": report.as_dict(), "scores": scores}, indent=2))
+        return
+    typer.echo(report.format())
+    typer.echo("")
+    typer.echo("scores against the call labels")
+    for key in ("offer_timing_accuracy", "resolution_accuracy", "rapport_spearman", "pressure_spearman", "escalated_accuracy", "end_sentiment_accuracy", "wow_accuracy"):
+        typer.echo(f"{key:26} {scores[key]:.3f}")
 
 
 @models_app.command("list")

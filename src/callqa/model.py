@@ -166,6 +166,11 @@ class CallResult:
     extra: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     phase_spans: tuple[PhaseSpan, ...] | None = None
+    scores: dict[str, Any] | None = None
+    offers: tuple[dict[str, Any], ...] | None = None
+    flags: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = None
+    scorecard: dict[str, Any] | None = None
 
     def with_turns(self, turns: tuple[Turn, ...]) -> CallResult:
         return replace(self, turns=tuple(turns))
@@ -186,6 +191,17 @@ class CallResult:
             "warnings": list(self.warnings),
             "turns": [t.to_dict() for t in self.turns],
             **({} if self.phase_spans is None else {"phase_spans": [asdict(p) for p in self.phase_spans]}),
+            **(
+                {}
+                if self.scores is None
+                else {
+                    "scorecard": self.scorecard,
+                    "scores": self.scores,
+                    "offers": list(self.offers or ()),
+                    "flags": self.flags,
+                    "metrics": self.metrics,
+                }
+            ),
         }
 
     @classmethod
@@ -213,4 +229,9 @@ class CallResult:
             extra=d.get("extra") or {},
             warnings=tuple(d.get("warnings") or ()),
             phase_spans=None if d.get("phase_spans") is None else tuple(PhaseSpan(**p) for p in d["phase_spans"]),
+            scores=d.get("scores"),
+            offers=None if d.get("offers") is None else tuple(d["offers"]),
+            flags=d.get("flags"),
+            metrics=d.get("metrics"),
+            scorecard=d.get("scorecard"),
         )

@@ -105,6 +105,20 @@ def call_row(doc: dict[str, Any]) -> dict[str, Any]:
         for phase in ("greeting", "verification", "discovery", "resolution", "offer", "closing"):
             row[f"turns_{phase}"] = phases.count(phase)
         row["offer_turns"] = acts.count("offer")
+    scores = doc.get("scores")
+    if scores:
+        for name in ("rapport", "resolution", "offer_timing", "cross_sell_pressure"):
+            row[name] = scores[name]["value"]
+        row["offer_timing_category"] = scores["offer_timing"]["category"]
+        row["resolution_status"] = scores["resolution"]["status"]
+        row["resolution_confidence"] = scores["resolution"].get("confidence")
+        row["offers"] = len(doc.get("offers") or [])
+        row["offers_accepted"] = sum(1 for o in doc.get("offers") or [] if o["response"] == "accepted")
+        for flag, value in (doc.get("flags") or {}).items():
+            row[flag] = value
+        for k, v in (doc.get("metrics") or {}).items():
+            if not isinstance(v, (list, dict)):
+                row[k] = v
     for k, v in (doc.get("extra") or {}).items():
         row.setdefault(k, v)
     return row

@@ -27,6 +27,8 @@ class PipelineOptions:
     diarize: DiarizeOptions = field(default_factory=DiarizeOptions)
     tagger_dir: str | None = None
     """Folder of the trained turn tagger; None uses the one shipped in models/turn-tagger."""
+    scorecard: str | None = None
+    """A team's scorecard TOML; None uses callqa's default.v1."""
 
     @classmethod
     def from_any(cls, options: PipelineOptions | dict[str, Any] | None) -> PipelineOptions:
@@ -37,6 +39,7 @@ class PipelineOptions:
             turns=coerce_options(TurnOptions, options.get("turns")),
             diarize=coerce_options(DiarizeOptions, options.get("diarize")),
             tagger_dir=options.get("tagger_dir"),
+            scorecard=options.get("scorecard"),
         )
 
 
@@ -119,12 +122,15 @@ def _from_audio(call: CallInput, options: PipelineOptions) -> CallResult:
 
 
 def analyze_call(call: CallInput | str | Path, options: PipelineOptions | dict | None = None) -> CallResult:
-    """Every stage callqa has, on one call: transcription and speakers (audio), then acts and phases."""
+    """Every stage callqa has, on one call: transcription and speakers (audio), acts and phases, scores."""
     from callqa.nlp import annotate
+    from callqa.scoring import score_result
 
     options = PipelineOptions.from_any(options)
     result = transcribe_call(call, options)
-    return annotate(result, options.tagger_dir) if result.turns else result
+    if not result.turns:
+        return result
+    return score_result(annotate(result, options.tagger_dir), options.scorecard)
 
 
 def score_call(call: CallInput | str | Path, options: PipelineOptions | dict | None = None) -> CallResult:

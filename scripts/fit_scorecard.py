@@ -1,0 +1,130 @@
+"""Fit the default scorecard's weights to the labelled training calls and write the TOML.
+
+Usage: python scripts/fit_scorecard.py [--train models/corpus/train] [--out src/callqa/scoring/scorecards/default.v1.toml]
+
+The calls are tagged by the shipped turn tagger (as at run time, not with their gold acts), their components
+computed, and:
+- rapport (labelled 1-5): ridge regression of the label on the rapport components, each weight's sign fixed by
+  the component's meaning (non-negative least squares on sign-adjusted components);
+- cross_sell_pressure (1-5): ridge regression with non-negative weights on the pressure components, over calls
+  with at least one offer (a call without one scores 0);
+- resolution (resolved/partial/unresolved): multinomial logistic regression on the resolution components.
+Weights are rounded to three decimals and written with the fitted data's hash, so a scorecard says what it was
+fitted on. offer_timing's category is a rule from the annotation guide; its value's constants are set by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from callqa.nlp import tag_calls
+from callqa.nlp.corpus import corpus_hash, load_labelled
+from callqa.scoring.components import call_facts
+from callqa.scoring.dynamics import conversation_dynamics
+
+ROOT = Path(__file__).resolve().parent.parent
+RAPPORT = ["greeting", "personal_name", "empathy", "acknowledgement", "explanation", "politeness", "curt_replies", "blame", "customer_end_mood", "interruptions"]
+RAPPORT_NEGATIVE = {"curt_replies", "blame", "interruptions"}
+PRESSURE = ["pitches", "repeat_after_no", "pressure_tactics", "pitch_share", "mood_after_pitch", "problem_sidelined"]
+RESOLUTION = ["confirmed", "statement", "escalation", "late_complaint", "complaints", "customer_end_mood"]
+STATUSES = ("resolved", "partial", "unresolved")
+
+
+def facts_of(folder: Path):
+    calls = load_labelled(folder)
+    tagged = tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls])
+    return calls, [call_facts(turns, conversation_dynamics(turns)) for turns in tagged]
+
+
+def main() -> None:
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--train", type=Path, default=ROOT / "models" / "corpus" / "train")
+    parser.add_argument("--out", type=Path, default=ROOT / "src" / "callqa" / "scoring" / "scorecards" / "default.v1.toml")
+    args = parser.parse_args()
+    calls, facts = facts_of(args.train)
+    X = lambda names, fs: np.array([[f.components[n].value for n in names] for f in fs])  # noqa: E731
+
+    # Signs are fixed by meaning (more empathy never lowers rapport, a repeated pitch never lowers pressure):
+    # components that can only hurt are negated, the fit is constrained to non-negative weights, and the sign is
+    # restored, so every weight in the scorecard points the way its definition says.
+    sign = np.array([-1.0 if n in RAPPORT_NEGATIVE else 1.0 for n in RAPPORT])
+    rap = Ridge(alpha=1.0, positive=True).fit(X(RAPPORT, facts) * sign, [c.labels["rapport"] for c in calls])
+    rap.coef_ = rap.coef_ * sign
+    with_offers = [i for i, f in enumerate(facts) if f.offers]
+    pre = Ridge(alpha=1.0, positive=True).fit(X(PRESSURE, [facts[i] for i in with_offers]), [calls[i].labels["pressure"] for i in with_offers])
+    res = LogisticRegression(C=1.0, max_iter=2000).fit(X(RESOLUTION, facts), [c.labels["resolution"] for c in calls])
+    order = [list(res.classes_).index(s) for s in STATUSES]
+    # end-sentiment thresholds: the pair that best reproduces the labels on the training calls
+    ends = [f.components["customer_end_mood"].value for f in facts]
+    gold = [c.labels["customer_end_sentiment"] for c in calls]
+    grid = [round(x, 2) for x in np.arange(-0.6, 0.61, 0.05)]
+    best = max(
+        ((sum(("positive" if e >= hi else "negative" if e <= lo else "neutral") == g for e, g in zip(ends, gold)), lo, hi)
+         for lo in grid for hi in grid if lo < hi),
+        key=lambda t: (t[0], -abs(t[1]) - abs(t[2])),
+    )
+    sent_lo, sent_hi = best[1], best[2]
+
+    def weights(names, coefs):
+        return "\n".join(f"{n} = {round(float(w), 3) + 0.0}" for n, w in zip(names, coefs))
+
+    toml = f'''# callqa's default scorecard. Weights fitted by scripts/fit_scorecard.py on the labelled training calls
+# (models/corpus/train, sha256 {corpus_hash(args.train)[:16]}...); see docs/METRICS.md.
+# A team's own scorecard copies this file, changes values, and is passed with --scorecard FILE.
+name = "callqa-default"
+version = "1.0.0"
+
+[scorers]
+rapport = "rapport.v1"
+resolution = "resolution.v1"
+offer_timing = "offer_timing.v1"
+cross_sell_pressure = "cross_sell_pressure.v1"
+
+[sentiment]
+# customer end sentiment: mean sentiment of the last two customer turns, in [-1, 1]; thresholds fitted
+positive = {sent_hi}
+negative = {sent_lo}
+
+[rapport]
+# ridge regression of the 1-5 rapport label; the value maps 1..5 to 0..100
+intercept = {round(float(rap.intercept_), 3)}
+[rapport.weights]
+{weights(RAPPORT, rap.coef_)}
+
+[cross_sell_pressure]
+# ridge regression of the 1-5 pressure label over calls with offers; a call with no offer scores 0
+intercept = {round(float(pre.intercept_), 3)}
+[cross_sell_pressure.weights]
+{weights(PRESSURE, pre.coef_)}
+
+[resolution]
+# multinomial logistic regression; value = 100 * (P(resolved) + 0.5 * P(partial))
+features = {RESOLUTION!r}
+[resolution.intercepts]
+{chr(10).join(f"{s} = {round(float(res.intercept_[k]), 3)}" for s, k in zip(STATUSES, order))}
+[resolution.weights]
+{chr(10).join(f"{s} = {[round(float(w), 3) for w in res.coef_[k]]}" for s, k in zip(STATUSES, order))}
+
+[offer_timing]
+# value = base[category] + relevance_bonus * relevance + calm_bonus * calm - repeat_penalty * repeats (0-100)
+relevance_bonus = 15.0
+calm_bonus = 10.0
+repeat_penalty = 10.0
+[offer_timing.base]
+after_resolution = 70.0
+before_resolution = 15.0
+rushed_close = 10.0
+'''.replace("'", '"')
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(toml, encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
