@@ -2,6 +2,14 @@
 # Create .venv in the repository root and install callqa with its test tools. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The report's browser tests drive Debian's chromium (Playwright uses it; it downloads no browser of its own).
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "note: chromium is not installed (apt-get install chromium); the browser tests will be skipped" >&2
+    fi
+fi
 PYTHON="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv

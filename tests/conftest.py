@@ -69,3 +69,31 @@ def text_transcript(tmp_path) -> Path:
 def tone() -> np.ndarray:
     t = np.arange(16000 * 2) / 16000
     return (0.2 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+
+
+@pytest.fixture(scope="session")
+def synthetic_batch(tmp_path_factory):
+    """scripts/make_synthetic_batch.py's calls, scored: a pushy agent, serving agents, a scripted and a curt one."""
+    import subprocess
+    import sys
+
+    from callqa.pipeline import analyze_batch, score_call
+
+    src = tmp_path_factory.mktemp("synthetic")
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make_synthetic_batch.py"), str(src)], check=True, capture_output=True)
+    out = tmp_path_factory.mktemp("synthetic_out")
+    summary = analyze_batch(src, out, stage=score_call)
+    assert summary.failed == 0
+    return out
+
+
+@pytest.fixture(scope="session")
+def analyzed_samples(tmp_path_factory, cpu_options):
+    """The README's main job: analyze on audio_samples with its manifest, report included (slow: real models)."""
+    from callqa.pipeline import analyze_batch
+    from callqa.report.html import build_report
+
+    out = tmp_path_factory.mktemp("samples") / "results"
+    summary = analyze_batch([], out, cpu_options, manifest=SAMPLES / "calls.csv")
+    build_report(out)
+    return summary, out

@@ -22,7 +22,7 @@ def test_cli_help_imports_no_heavy_library():
     assert out.strip().splitlines()[-1] == "[]"
 
 
-@pytest.mark.parametrize("command", [[], ["transcribe"], ["analyze"], ["models"], ["models", "list"], ["models", "verify"], ["models", "convert"], ["score"], ["train"], ["evaluate"], ["version"]])
+@pytest.mark.parametrize("command", [[], ["transcribe"], ["analyze"], ["models"], ["models", "list"], ["models", "verify"], ["models", "convert"], ["score"], ["train"], ["evaluate"], ["agents"], ["teams"], ["report"], ["version"]])
 def test_cli_every_command_has_help(command):
     result = runner.invoke(app, command + ["--help"])
     assert result.exit_code == 0, result.output

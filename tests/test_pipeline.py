@@ -8,7 +8,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from callqa.outputs import read_calls
+from callqa.report.tables import read_calls
 from callqa.pipeline import analyze_batch, transcribe_call
 from callqa.schema import validate_call
 
@@ -65,12 +65,11 @@ def test_pipeline_schema_rejects_a_malformed_document(text_transcript):
 
 
 @pytest.mark.slow
-def test_pipeline_analyze_audio_samples_writes_valid_outputs(tmp_path, cpu_options):
+def test_pipeline_analyze_audio_samples_writes_valid_outputs(analyzed_samples):
     """The README's main job on the bundled samples: every per-call JSON valid, tables complete, extras kept."""
     from conftest import SAMPLES
 
-    out = tmp_path / "results"
-    summary = analyze_batch([], out, cpu_options, manifest=SAMPLES / "calls.csv")
+    summary, out = analyzed_samples
     manifest = pd.read_csv(SAMPLES / "calls.csv")
     assert summary.failed == 0 and summary.done == len(manifest)
     docs = read_calls(out)
@@ -81,6 +80,8 @@ def test_pipeline_analyze_audio_samples_writes_valid_outputs(tmp_path, cpu_optio
         assert d["turns"][0]["speaker"] == "agent", f"{d['call_id']}: the agent answers these calls"
         assert d["roles"]["agent_source"] == "left", f"{d['call_id']}: agent is on the left in every sample"
         assert d["extra"]["source"]
+        assert set(d["scores"]) == {"rapport", "resolution", "offer_timing", "cross_sell_pressure"}
+        assert all(t["phase"] for t in d["turns"]) and d["phase_spans"]
     for table in (pd.read_csv(out / "calls.csv"), pd.read_parquet(out / "calls.parquet")):
         assert len(table) == len(manifest)
         assert {"call_id", "agent_id", "team", "started_at", "duration_s", "agent_source", "role_confidence", "source"} <= set(table.columns)

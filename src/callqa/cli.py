@@ -59,7 +59,7 @@ def _options(engine: str, model: str, device: str, compute_type: Optional[str], 
     )
 
 
-def _run_batch(inputs: list[Path], out: Path, manifest: Optional[Path], options, fail_fast: bool, stage: str) -> None:
+def _run_batch(inputs: list[Path], out: Path, manifest: Optional[Path], options, fail_fast: bool, stage: str, report: bool = False) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
@@ -94,6 +94,11 @@ def _run_batch(inputs: list[Path], out: Path, manifest: Optional[Path], options,
         f"{hours:.3f} h of audio in {summary.wall_seconds:.1f} s ({xrt})."
     )
     console.print(f"Results: {out / 'calls'} (one JSON per call), {out / 'calls.csv'}, {out / 'calls.parquet'}")
+    if report and summary.done:
+        from callqa.report.html import build_report
+
+        index = build_report(out)
+        console.print(f"Report: {index} (agents, teams and trends tables: {out / 'agents.csv'}, {out / 'teams.csv'}, {out / 'trends.csv'})")
     if summary.failed:
         console.print(f"Failures: {out / 'failures.csv'}")
         raise typer.Exit(code=1)
@@ -130,12 +135,14 @@ def analyze(
     language: str = LanguageOpt,
     speakers: int = SpeakersOpt,
     scorecard: Optional[Path] = ScorecardOpt,
+    report: bool = typer.Option(True, "--report/--no-report", help="Build the HTML report and the agents/teams/trends tables."),
     fail_fast: bool = FailFastOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
-    """Run every stage callqa has on a batch of calls and write the results under OUT."""
+    """Run every stage callqa has on a batch of calls and write the results (and the report) under OUT."""
     _setup_logging(verbose)
-    _run_batch(audio_dir, out, manifest, _options(engine, model, device, compute_type, language, speakers, scorecard), fail_fast, "analyze_call")
+    options = _options(engine, model, device, compute_type, language, speakers, scorecard)
+    _run_batch(audio_dir, out, manifest, options, fail_fast, "analyze_call", report=report)
 
 
 @app.command()
@@ -192,6 +199,76 @@ def evaluate(
     typer.echo("scores against the call labels")
     for key in ("offer_timing_accuracy", "resolution_accuracy", "rapport_spearman", "pressure_spearman", "escalated_accuracy", "end_sentiment_accuracy", "wow_accuracy"):
         typer.echo(f"{key:26} {scores[key]:.3f}")
+
+
+def _print_table(frame, as_json: bool, columns: list[str]) -> None:
+    if as_json:
+        typer.echo(frame.to_json(orient="records", indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False)
+    cols = [c for c in columns if c in frame.columns]
+    for c in cols:
+        table.add_column(_SHORT.get(c, c), justify="left" if frame[c].dtype == object else "right")
+    for _, row in frame.iterrows():
+        table.add_row(*["" if row[c] is None or row[c] != row[c] else str(row[c]) for c in cols])
+    Console(width=max(Console().width, 140)).print(table)
+
+
+_SHORT = {
+    "agent_id": "agent", "rapport_mean": "rapport", "resolution_mean": "resol.", "offer_timing_mean": "timing",
+    "cross_sell_pressure_mean": "pressure", "rapport_std": "rapport sd", "share_resolved": "resolved",
+    "share_escalated": "escal.", "share_offer_before_resolution": "early offer", "share_rushed_close": "rushed",
+    "rapport_team_percentile": "rapport pct", "cross_sell_pressure_team_percentile": "restraint pct",
+}
+_TABLE_COLUMNS = ["calls", "rapport_mean", "resolution_mean", "offer_timing_mean", "cross_sell_pressure_mean", "rapport_std",
+                  "share_resolved", "share_escalated", "share_offer_before_resolution", "share_rushed_close"]
+
+
+@app.command()
+def agents(
+    out: Path = typer.Argument(..., help="An output folder of analyze or score."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Per-agent table: scores (mean, median, consistency), shares, dynamics, percentile within the team."""
+    from callqa.aggregate import build_tables
+
+    _print_table(build_tables(out)["agents"], as_json, ["agent_id", "team", *_TABLE_COLUMNS, "rapport_team_percentile", "cross_sell_pressure_team_percentile"])
+
+
+@app.command()
+def teams(
+    out: Path = typer.Argument(..., help="An output folder of analyze or score."),
+    period: str = typer.Option("week", "--period", help="Trend period: week (ISO) or month."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Per-team table, then the team trend by period."""
+    from callqa.aggregate import build_tables
+    from callqa.errors import OptionError
+
+    if period not in ("week", "month"):
+        raise OptionError(f"The 'period' option must be 'week' or 'month'. Got {period!r} instead.")
+    data = build_tables(out, period)
+    trends = data["trends"]
+    trends = trends[trends["level"] == "team"] if not trends.empty else trends
+    if as_json:
+        typer.echo(f'{{"teams": {data["teams"].to_json(orient="records")}, "trends": {trends.to_json(orient="records")}}}')
+        return
+    _print_table(data["teams"], False, ["team", "agents", *_TABLE_COLUMNS])
+    _print_table(trends, False, ["period", "team", "calls", "rapport_mean", "resolution_mean", "offer_timing_mean", "cross_sell_pressure_mean"])
+
+
+@app.command()
+def report(
+    out: Path = typer.Argument(..., help="An output folder of analyze or score."),
+    period: str = typer.Option("week", "--period", help="Trend period: week (ISO) or month."),
+) -> None:
+    """Build the static HTML review site under OUT/report (and the agents/teams/trends tables)."""
+    from callqa.report.html import build_report
+
+    typer.echo(f"Report: {build_report(out, period)}")
 
 
 @models_app.command("list")

@@ -13,7 +13,7 @@ from callqa.config import DiarizeOptions, TranscribeOptions, TurnOptions, coerce
 from callqa.errors import CallQAError, InputError
 from callqa.inputs import discover, input_kind, read_manifest, read_transcript, transcript_metadata
 from callqa.model import CallInput, CallResult, RoleDecision
-from callqa.outputs import write_call, write_failures, write_tables
+from callqa.report.tables import write_call, write_failures, write_tables
 
 logger = logging.getLogger("callqa")
 

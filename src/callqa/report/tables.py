@@ -134,15 +134,21 @@ def write_tables(out_dir: str | Path, docs: Iterable[dict[str, Any]] | None = No
     if frame.empty:
         frame = pd.DataFrame(columns=list(TABLE_COLUMNS))
     atomic_write_text(out_dir / "calls.csv", frame.to_csv(index=False))
-    fd, tmp = tempfile.mkstemp(prefix=".calls.parquet.", suffix=".tmp", dir=out_dir)
+    write_parquet(frame, out_dir / "calls.parquet")
+    return out_dir / "calls.csv"
+
+
+def write_parquet(frame, path: str | Path) -> None:
+    """``frame`` as Parquet at ``path``, atomically."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         frame.to_parquet(tmp, index=False)
-        os.replace(tmp, out_dir / "calls.parquet")
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return out_dir / "calls.csv"
 
 
 FAILURE_COLUMNS = ("call_id", "path", "stage", "error", "message")
