@@ -55,8 +55,11 @@ def asr_like(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     return tuple(replace(t, text=normalise(t.text)) for t in turns)
 
 
-def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_C: float = 0.1) -> Path:
-    """Fit the tagger on every labelled call in ``labelled_dir`` and write ``out_dir/tagger.skops`` and its card."""
+def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_C: float = 0.1, dev_dir: str | Path | None = None) -> Path:
+    """Fit the tagger on every labelled call in ``labelled_dir`` and write ``out_dir/tagger.skops`` and its card.
+
+    With ``dev_dir``, the card also records the model's metrics on those held-out calls.
+    """
     import skops.io as sio
 
     from callqa.nlp.corpus import corpus_hash, load_labelled
@@ -79,8 +82,18 @@ def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_
         "hyperparameters": {"C": C, "act_C": act_C, "act_threshold": tagger.act_threshold, "augmentation": "each call also in lower case without punctuation"},
         "libraries": _versions(),
     }
-    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     load_tagger.cache_clear()
+    if dev_dir is not None:
+        r = evaluate(dev_dir, str(out)).as_dict()
+        card["metrics"] = {
+            "dev": {
+                "folder": Path(dev_dir).name,
+                **{k: r[k] for k in ("calls", "turns", "phase_accuracy", "phase_macro_f1", "act_macro_f1")},
+                "acts_f1": {k: v["f1"] for k, v in r["acts"].items()},
+                "phases_f1": {k: v["f1"] for k, v in r["phases"].items()},
+            }
+        }
+    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     return path
 
 
