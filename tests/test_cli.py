@@ -46,12 +46,27 @@ def test_cli_failed_call_sets_exit_code(tmp_path, text_transcript):
 
 
 def test_cli_known_errors_are_one_clean_line(tmp_path):
+    manifest = tmp_path / "calls.csv"
+    manifest.write_text("call_id,agent_id\nc1,A\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "callqa.cli", "analyze", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")],
+        [sys.executable, "-m", "callqa.cli", "analyze", str(tmp_path), "--manifest", str(manifest), "--out", str(tmp_path / "o")],
         capture_output=True, text=True,
     )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == f"callqa: error: {tmp_path / 'nowhere'}: no such file or folder."
+    assert proc.stderr.strip() == (
+        f"callqa: error: {manifest}: missing column(s) ['path']; the header must include call_id and path. "
+        "Got ['call_id', 'agent_id']."
+    )
+
+
+def test_cli_missing_input_is_a_recorded_failure_not_a_crash(tmp_path, text_transcript):
+    proc = subprocess.run(
+        [sys.executable, "-m", "callqa.cli", "score", str(text_transcript), str(tmp_path / "nowhere.txt"), "--out", str(tmp_path / "o")],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 1
+    assert "no such file or folder" in proc.stderr and "1 call(s) done, 1 failed" in " ".join(proc.stderr.split())
+    assert "nowhere" in (tmp_path / "o" / "failures.csv").read_text()
 
 
 def test_cli_models_list_json():

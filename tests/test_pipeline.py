@@ -87,3 +87,29 @@ def test_pipeline_analyze_audio_samples_writes_valid_outputs(analyzed_samples):
         assert {"call_id", "agent_id", "team", "started_at", "duration_s", "agent_source", "role_confidence", "source"} <= set(table.columns)
         assert table.set_index("call_id").loc["rushed_close", "team"] == "billing"
     assert not (out / "failures.csv").exists()
+
+
+def test_pipeline_bad_manifest_rows_and_unknown_files_do_not_stop_the_batch(tmp_path, text_transcript):
+    import shutil
+
+    shutil.copy(text_transcript, tmp_path / "good.txt")
+    shutil.copy(text_transcript, tmp_path / "good2.txt")
+    (tmp_path / "calls.csv").write_text(
+        "call_id,path,agent_channel,started_at\n"
+        "ok,good.txt,auto,2026-10-01\n"
+        "badchan,good.txt,center,\n"
+        "baddate,good.txt,auto,yesterday\n"
+        "missing,nowhere.txt,auto,\n"
+        "ok,good2.txt,auto,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    summary = analyze_batch([], out, manifest=tmp_path / "calls.csv")
+    assert summary.done == 1 and summary.failed == 4
+    failures = pd.read_csv(out / "failures.csv").set_index("call_id")
+    assert "agent_channel must be one of" in failures.loc["badchan", "message"]
+    assert "not an ISO 8601" in failures.loc["baddate", "message"]
+    assert "nowhere.txt" in failures.loc["missing", "message"]
+    dup = failures.loc["ok"]
+    assert dup["stage"] == "input" and "Duplicate call_id 'ok'" in dup["message"]
+    assert set(failures.loc[["badchan", "baddate"], "stage"]) == {"input"}

@@ -31,6 +31,7 @@ class Audio:
     source_channels: int
     codec: str
     path: str
+    warnings: tuple[str, ...] = ()
 
     @property
     def channels(self) -> int:
@@ -63,7 +64,8 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> Audio:
     try:
         container = av.open(str(path), metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
-        raise AudioDecodeError(f"{path}: cannot be opened as audio ({e}).") from e
+        reason = getattr(e, "strerror", None) or str(e)
+        raise AudioDecodeError(f"{path}: cannot be opened as audio (FFmpeg: {reason}); is it a recording?") from e
     except PermissionError as e:
         raise InputError(f"{path}: permission denied.") from e
 
@@ -71,6 +73,8 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> Audio:
         if not container.streams.audio:
             raise AudioDecodeError(f"{path}: holds no audio stream.")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:
+            raise AudioDecodeError(f"{path}: its audio codec is not one FFmpeg can decode; convert it to WAV, FLAC or MP3.")
         codec = stream.codec_context.name
         channels = stream.codec_context.channels
         source_rate = stream.codec_context.sample_rate or 0
@@ -90,14 +94,17 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> Audio:
             for out in resampler.resample(None):
                 chunks.append(out.to_ndarray())
         except (av.error.FFmpegError, ValueError) as e:
-            error = e
+            error = getattr(e, "strerror", None) or e
 
     if not chunks:
         reason = f"decoding failed ({error})" if error else "it decodes to no samples"
         raise AudioDecodeError(f"{path}: no audio could be read: {reason}.")
     samples = np.concatenate(chunks, axis=1).astype(np.float32, copy=False)
+    warnings: tuple[str, ...] = ()
     if error is not None:
-        logger.warning("%s: decoding stopped early (%s); using the first %.1f s", path, error, samples.shape[1] / sample_rate)
+        message = f"decoding stopped early ({error}); using the first {samples.shape[1] / sample_rate:.1f} s (truncated or damaged file?)"
+        logger.warning("%s: %s", path, message)
+        warnings = (message,)
     if samples.shape[1] < sample_rate // 10:
         raise AudioDecodeError(f"{path}: only {samples.shape[1] / sample_rate * 1000:.0f} ms of audio; too short to be a call.")
     if samples.shape[0] != channels and channels:
@@ -109,6 +116,7 @@ def load_audio(path: str | Path, sample_rate: int = SAMPLE_RATE) -> Audio:
         source_channels=samples.shape[0],
         codec=codec,
         path=str(path),
+        warnings=warnings,
     )
 
 

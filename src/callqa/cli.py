@@ -37,6 +37,7 @@ OutOpt = typer.Option(..., "--out", "-o", help="Output folder.")
 ManifestOpt = typer.Option(None, "--manifest", help="CSV: call_id,path,agent_id,team,started_at,agent_channel (+ extra columns).")
 SpeakersOpt = typer.Option(2, "--speakers", help="Speakers in a mono recording; 0 estimates it.")
 FailFastOpt = typer.Option(False, "--fail-fast", help="Stop at the first call that fails (for debugging).")
+ForceOpt = typer.Option(False, "--force", help="Redo every call, even those already done with the same input and configuration.")
 VerboseOpt = typer.Option(False, "--verbose", "-v", help="Log progress details.")
 ScorecardOpt = typer.Option(None, "--scorecard", help="A team's scorecard TOML (default: callqa's default.v1).")
 
@@ -59,14 +60,19 @@ def _options(engine: str, model: str, device: str, compute_type: Optional[str], 
     )
 
 
-def _run_batch(inputs: list[Path], out: Path, manifest: Optional[Path], options, fail_fast: bool, stage: str, report: bool = False) -> None:
+def _run_batch(
+    inputs: list[Path], out: Path, manifest: Optional[Path], options, fail_fast: bool, stage: str, report: bool = False, resume: bool = True
+) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from callqa import pipeline
 
     console = Console(stderr=True)
-    calls = pipeline.collect_inputs(list(inputs), manifest)
+    rejected: list = []
+    calls = pipeline.collect_inputs(list(inputs), manifest, None if fail_fast else rejected)
+    for r in rejected:
+        console.print(f"[red]failed[/red] {r.call_id}: {r.error}")
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -85,16 +91,17 @@ def _run_batch(inputs: list[Path], out: Path, manifest: Optional[Path], options,
             progress.advance(task)
 
         summary = pipeline.analyze_batch(
-            calls, out, options, stage=getattr(pipeline, stage), fail_fast=fail_fast, on_call=on_call
+            calls, out, options, stage=getattr(pipeline, stage), fail_fast=fail_fast, on_call=on_call, resume=resume, rejected=rejected
         )
     hours = summary.audio_seconds / 3600
     xrt = f"{summary.x_real_time:.1f}x real time" if summary.x_real_time else "no audio"
+    skipped = f", {summary.skipped} already done (skipped)" if summary.skipped else ""
     console.print(
-        f"[bold]{summary.done}[/bold] call(s) done, [bold]{summary.failed}[/bold] failed, "
+        f"[bold]{summary.done}[/bold] call(s) done, [bold]{summary.failed}[/bold] failed{skipped}, "
         f"{hours:.3f} h of audio in {summary.wall_seconds:.1f} s ({xrt})."
     )
     console.print(f"Results: {out / 'calls'} (one JSON per call), {out / 'calls.csv'}, {out / 'calls.parquet'}")
-    if report and summary.done:
+    if report and (summary.done or summary.skipped):
         from callqa.report.html import build_report
 
         index = build_report(out)
@@ -116,11 +123,12 @@ def transcribe(
     language: str = LanguageOpt,
     speakers: int = SpeakersOpt,
     fail_fast: bool = FailFastOpt,
+    force: bool = ForceOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Transcribe recordings into agent/customer turns: OUT/calls/<call_id>.json, calls.csv, calls.parquet."""
     _setup_logging(verbose)
-    _run_batch(audio, out, manifest, _options(engine, model, device, compute_type, language, speakers), fail_fast, "transcribe_call")
+    _run_batch(audio, out, manifest, _options(engine, model, device, compute_type, language, speakers), fail_fast, "transcribe_call", resume=not force)
 
 
 @app.command()
@@ -137,12 +145,13 @@ def analyze(
     scorecard: Optional[Path] = ScorecardOpt,
     report: bool = typer.Option(True, "--report/--no-report", help="Build the HTML report and the agents/teams/trends tables."),
     fail_fast: bool = FailFastOpt,
+    force: bool = ForceOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run every stage callqa has on a batch of calls and write the results (and the report) under OUT."""
     _setup_logging(verbose)
     options = _options(engine, model, device, compute_type, language, speakers, scorecard)
-    _run_batch(audio_dir, out, manifest, options, fail_fast, "analyze_call", report=report)
+    _run_batch(audio_dir, out, manifest, options, fail_fast, "analyze_call", report=report, resume=not force)
 
 
 @app.command()
@@ -153,6 +162,7 @@ def score(
     tagger: Optional[Path] = typer.Option(None, "--tagger", help="Folder of a trained turn tagger (default: the shipped one)."),
     scorecard: Optional[Path] = ScorecardOpt,
     fail_fast: bool = FailFastOpt,
+    force: bool = ForceOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Score transcripts without audio: the same per-call JSON and tables as analyze."""
@@ -160,7 +170,7 @@ def score(
 
     _setup_logging(verbose)
     options = PipelineOptions(tagger_dir=str(tagger) if tagger else None, scorecard=str(scorecard) if scorecard else None)
-    _run_batch(transcripts, out, manifest, options, fail_fast, "score_call")
+    _run_batch(transcripts, out, manifest, options, fail_fast, "score_call", resume=not force)
 
 
 @app.command()

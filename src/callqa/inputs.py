@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
 
 from callqa.audio import AUDIO_EXTENSIONS
@@ -18,6 +20,24 @@ ROLE_ALIASES = {"agent": "agent", "customer": "customer", "caller": "customer", 
 _LINE = re.compile(r"^\s*([A-Za-z][\w ]{0,30}?)\s*:\s*(.*)$")
 
 
+@dataclass(frozen=True)
+class Rejected:
+    """An input that cannot become a call (bad manifest row, unknown file type, duplicate id), with the reason.
+
+    Batches record these as failures and go on; single-call functions raise the error instead.
+    """
+
+    call_id: str
+    path: str
+    error: InputError
+
+
+def _reject(rejected: list[Rejected] | None, call_id: str, path: str, error: InputError) -> None:
+    if rejected is None:
+        raise error
+    rejected.append(Rejected(call_id, path, error))
+
+
 def input_kind(path: Path) -> str | None:
     ext = path.suffix.lower()
     if ext in AUDIO_EXTENSIONS:
@@ -27,24 +47,36 @@ def input_kind(path: Path) -> str | None:
     return None
 
 
-def discover(paths: list[str | Path]) -> list[CallInput]:
-    """Calls from files and folders (searched recursively, in sorted order); call_id is the file's stem."""
+def discover(paths: list[str | Path], rejected: list[Rejected] | None = None) -> list[CallInput]:
+    """Calls from files and folders (searched recursively, in sorted order); call_id is the file's stem.
+
+    A missing path, an explicit file of an unknown type or a duplicate call_id raises InputError, or with
+    ``rejected`` is appended there and skipped.
+    """
     found: list[Path] = []
     for p in map(Path, paths):
         if not p.exists():
-            raise InputError(f"{p}: no such file or folder.")
-        if p.is_dir():
-            found.extend(f for f in sorted(p.rglob("*")) if f.is_file() and input_kind(f) and not _is_sidecar(f))
+            _reject(rejected, p.stem, str(p), InputError(f"{p}: no such file or folder."))
+        elif p.is_dir():
+            found.extend(f for f in _walk(p) if input_kind(f) and not _is_sidecar(f))
         elif input_kind(p) is None:
-            raise InputError(
+            _reject(rejected, p.stem, str(p), InputError(
                 f"{p}: unsupported file type {p.suffix!r}; callqa reads audio ({', '.join(sorted(AUDIO_EXTENSIONS))}) "
                 f"and transcripts (.txt, .json)."
-            )
+            ))
         else:
             found.append(p)
     calls = [CallInput(call_id=f.stem, path=str(f), kind=input_kind(f)) for f in found]  # type: ignore[arg-type]
-    _check_unique(calls, "the inputs")
-    return calls
+    return _unique(calls, "the inputs", InputError, rejected)
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Files under ``folder`` in sorted order; symlinked folders are not followed (no loops)."""
+    out = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs.sort()
+        out.extend(Path(root) / f for f in sorted(files))
+    return [p for p in out if p.is_file()]
 
 
 def _is_sidecar(path: Path) -> bool:
@@ -52,22 +84,29 @@ def _is_sidecar(path: Path) -> bool:
     return path.name.lower().startswith(("readme", "license", "licence", "notice", "provenance"))
 
 
-def _check_unique(calls: list[CallInput], where: str, error: type[InputError] = InputError) -> None:
+def _unique(calls: list[CallInput], where: str, error: type[InputError], rejected: list[Rejected] | None) -> list[CallInput]:
+    """The calls with a call_id not seen before; a repeated one raises, or is rejected (the first one stays)."""
     seen: dict[str, str] = {}
+    out = []
     for c in calls:
         if c.call_id in seen:
-            raise error(
+            _reject(rejected, c.call_id, c.path, error(
                 f"Duplicate call_id {c.call_id!r} in {where}: {seen[c.call_id]} and {c.path}. "
                 f"Give each call a unique id (a manifest can set call_id)."
-            )
+            ))
+            continue
         seen[c.call_id] = c.path
+        out.append(c)
+    return out
 
 
-def read_manifest(manifest: str | Path, base: str | Path | None = None) -> list[CallInput]:
+def read_manifest(manifest: str | Path, base: str | Path | None = None, rejected: list[Rejected] | None = None) -> list[CallInput]:
     """Calls listed in a manifest CSV; paths are relative to ``base`` (default: the manifest's folder).
 
     Required columns: call_id and path. Optional: agent_id, team, started_at (ISO 8601), agent_channel
     (left, right, auto or mono; empty means auto). Any other column is carried through to the outputs.
+    A problem with the whole file raises ManifestError; a bad row raises too, or with ``rejected`` is appended
+    there and the other rows go on.
     """
     manifest = Path(manifest)
     base = Path(base) if base is not None else manifest.parent
@@ -87,41 +126,45 @@ def read_manifest(manifest: str | Path, base: str | Path | None = None) -> list[
         raise ManifestError(f"{manifest}: has a header but no calls.")
     calls = []
     for i, row in enumerate(rows, start=2):
-        where = f"{manifest} line {i}"
-        call_id = (row.get("call_id") or "").strip()
-        rel = (row.get("path") or "").strip()
-        if not call_id or not rel:
-            raise ManifestError(f"{where}: call_id and path must not be empty.")
-        path = Path(rel) if Path(rel).is_absolute() else base / rel
-        kind = input_kind(path)
-        if kind is None:
-            raise ManifestError(f"{where}: {rel!r} is not an audio file or transcript callqa reads.")
-        channel = (row.get("agent_channel") or "auto").strip().lower() or "auto"
-        if channel not in AGENT_CHANNELS:
-            raise ManifestError(
-                f"{where}: agent_channel must be one of {list(AGENT_CHANNELS)}. Got {row.get('agent_channel')!r} instead."
-            )
-        started = (row.get("started_at") or "").strip() or None
-        if started is not None:
-            try:
-                datetime.fromisoformat(started.replace("Z", "+00:00"))
-            except ValueError as e:
-                raise ManifestError(f"{where}: started_at {started!r} is not an ISO 8601 date or time.") from e
-        extra = {k: v for k, v in row.items() if k and k not in MANIFEST_COLUMNS and v is not None}
-        calls.append(
-            CallInput(
-                call_id=call_id,
-                path=str(path),
-                kind=kind,  # type: ignore[arg-type]
-                agent_id=(row.get("agent_id") or "").strip() or None,
-                team=(row.get("team") or "").strip() or None,
-                started_at=started,
-                agent_channel=channel,
-                extra=extra,
-            )
+        try:
+            calls.append(_manifest_row(manifest, base, i, row))
+        except ManifestError as e:
+            _reject(rejected, (row.get("call_id") or "").strip() or f"line-{i}", (row.get("path") or "").strip(), e)
+    return _unique(calls, str(manifest), ManifestError, rejected)
+
+
+def _manifest_row(manifest: Path, base: Path, i: int, row: dict) -> CallInput:
+    where = f"{manifest} line {i}"
+    call_id = (row.get("call_id") or "").strip()
+    rel = (row.get("path") or "").strip()
+    if not call_id or not rel:
+        raise ManifestError(f"{where}: call_id and path must not be empty.")
+    path = Path(rel) if Path(rel).is_absolute() else base / rel
+    kind = input_kind(path)
+    if kind is None:
+        raise ManifestError(f"{where}: {rel!r} is not an audio file or transcript callqa reads.")
+    channel = (row.get("agent_channel") or "auto").strip().lower() or "auto"
+    if channel not in AGENT_CHANNELS:
+        raise ManifestError(
+            f"{where}: agent_channel must be one of {list(AGENT_CHANNELS)}. Got {row.get('agent_channel')!r} instead."
         )
-    _check_unique(calls, str(manifest), ManifestError)
-    return calls
+    started = (row.get("started_at") or "").strip() or None
+    if started is not None:
+        try:
+            datetime.fromisoformat(started.replace("Z", "+00:00"))
+        except ValueError as e:
+            raise ManifestError(f"{where}: started_at {started!r} is not an ISO 8601 date or time.") from e
+    extra = {k: v for k, v in row.items() if k and k not in MANIFEST_COLUMNS and v is not None}
+    return CallInput(
+        call_id=call_id,
+        path=str(path),
+        kind=kind,  # type: ignore[arg-type]
+        agent_id=(row.get("agent_id") or "").strip() or None,
+        team=(row.get("team") or "").strip() or None,
+        started_at=started,
+        agent_channel=channel,
+        extra=extra,
+    )
 
 
 def read_transcript(path: str | Path) -> tuple[Turn, ...]:

@@ -171,6 +171,8 @@ class CallResult:
     flags: dict[str, Any] | None = None
     metrics: dict[str, Any] | None = None
     scorecard: dict[str, Any] | None = None
+    run: dict[str, Any] | None = None
+    """How this result was made: the input's sha256 and the configuration fingerprint (for resuming)."""
 
     def with_turns(self, turns: tuple[Turn, ...]) -> CallResult:
         return replace(self, turns=tuple(turns))
@@ -189,6 +191,7 @@ class CallResult:
             "roles": None if self.roles is None else self.roles.to_dict(),
             "extra": dict(self.extra),
             "warnings": list(self.warnings),
+            **({} if self.run is None else {"run": self.run}),
             "turns": [t.to_dict() for t in self.turns],
             **({} if self.phase_spans is None else {"phase_spans": [asdict(p) for p in self.phase_spans]}),
             **(
@@ -234,4 +237,5 @@ class CallResult:
             flags=d.get("flags"),
             metrics=d.get("metrics"),
             scorecard=d.get("scorecard"),
+            run=d.get("run"),
         )

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from callqa.config import DiarizeOptions, TranscribeOptions, TurnOptions, coerce_options
 from callqa.errors import CallQAError, InputError
-from callqa.inputs import discover, input_kind, read_manifest, read_transcript, transcript_metadata
+from callqa.inputs import Rejected, discover, input_kind, read_manifest, read_transcript, transcript_metadata
 from callqa.model import CallInput, CallResult, RoleDecision
 from callqa.report.tables import write_call, write_failures, write_tables
 
@@ -92,7 +92,7 @@ def _from_audio(call: CallInput, options: PipelineOptions) -> CallResult:
         attribution = attribute_mono(audio.channel(live), engine, options.turns, options.diarize, mode, channel=live)
     else:
         attribution = attribute_mono(audio.downmix(), engine, options.turns, options.diarize)
-    warnings = list(attribution.warnings)
+    warnings = list(audio.warnings) + list(attribution.warnings)
     if mode == "single_channel":
         warnings.insert(0, f"the {('left', 'right')[1 - live]} channel is silent; the other was diarized")
     if not attribution.turns:
@@ -146,6 +146,7 @@ class BatchSummary:
     out_dir: Path
     done: int = 0
     failed: int = 0
+    skipped: int = 0
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
     failures: list[dict[str, str]] = field(default_factory=list)
@@ -158,11 +159,14 @@ class BatchSummary:
 ProgressCallback = Callable[[CallInput, CallResult | None, Exception | None], None]
 
 
-def collect_inputs(paths: list[str | Path], manifest: str | Path | None = None) -> list[CallInput]:
-    """The calls of a batch: the manifest's rows if given (paths relative to it), else the files found."""
+def collect_inputs(paths: list[str | Path], manifest: str | Path | None = None, rejected: list[Rejected] | None = None) -> list[CallInput]:
+    """The calls of a batch: the manifest's rows if given (paths relative to it), else the files found.
+
+    With ``rejected``, inputs that cannot become calls are appended there instead of stopping the batch.
+    """
     if manifest is not None:
-        return read_manifest(manifest)
-    return discover(paths)
+        return read_manifest(manifest, rejected=rejected)
+    return discover(paths, rejected=rejected)
 
 
 def analyze_batch(
@@ -174,25 +178,53 @@ def analyze_batch(
     stage: Callable[[CallInput, PipelineOptions], CallResult] = analyze_call,
     fail_fast: bool = False,
     on_call: ProgressCallback | None = None,
+    resume: bool = True,
+    rejected: list[Rejected] | None = None,
 ) -> BatchSummary:
     """Process every call, writing ``out_dir/calls/<call_id>.json``, ``calls.csv`` and ``calls.parquet``.
 
     A call that fails is recorded in ``failures.csv`` with the stage and the reason, and the batch goes on
-    (unless ``fail_fast``). ``on_call`` is told about each call as it finishes.
+    (unless ``fail_fast``). ``on_call`` is told about each call as it finishes. With ``resume`` (the default),
+    calls whose output records the same input bytes and configuration are skipped (see ``callqa.resume``).
+    Only one batch at a time may write to ``out_dir``. Inputs that cannot become calls (``rejected``, and those
+    found while collecting ``inputs``) are recorded as failures of the "input" stage.
     """
+    from callqa.resume import folder_lock
+
+    out = Path(out_dir)
+    with folder_lock(out):
+        return _run_batch(inputs, out, options, manifest, stage, fail_fast, on_call, resume, list(rejected or []))
+
+
+def _run_batch(inputs, out: Path, options, manifest, stage, fail_fast: bool, on_call, resume: bool, rejected: list[Rejected]) -> BatchSummary:
+    from callqa.report.tables import call_json_path
+    from callqa.resume import already_done, fingerprint
+    from callqa.transcribe.models import sha256_file
+
     options = PipelineOptions.from_any(options)
     if isinstance(inputs, (str, Path)):
         inputs = [inputs]
     calls = [c if isinstance(c, CallInput) else None for c in inputs]
     if manifest is not None or any(c is None for c in calls):
-        calls = collect_inputs([c for c in inputs if not isinstance(c, CallInput)], manifest) + [c for c in calls if c]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+        found = collect_inputs([c for c in inputs if not isinstance(c, CallInput)], manifest, None if fail_fast else rejected)
+        calls = found + [c for c in calls if c]
     summary = BatchSummary(out_dir=out)
+    for r in rejected:
+        logger.error("%s", r.error)
+        summary.failed += 1
+        summary.failures.append({"call_id": r.call_id, "path": r.path, "stage": "input", "error": type(r.error).__name__, "message": str(r.error)})
+    config = fingerprint(getattr(stage, "__name__", str(stage)), options)
     t0 = time.perf_counter()
     for call in calls:  # type: ignore[union-attr]
         try:
+            input_sha = sha256_file(call.path) if Path(call.path).is_file() else ""
+            if resume and input_sha and already_done(call_json_path(out, call.call_id), input_sha, config):
+                summary.skipped += 1
+                if on_call:
+                    on_call(call, None, None)
+                continue
             result = stage(call, options)
+            result = replace(result, run={"input_sha256": input_sha, "fingerprint": config})
             write_call(out, result)
         except Exception as e:
             if fail_fast:
