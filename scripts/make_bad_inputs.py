@@ -44,7 +44,6 @@ def main() -> None:
         d.mkdir(parents=True)
     rng = np.random.default_rng(5)
     jfk = load_audio(args.jfk).samples[0]
-    t = np.arange(SR) / SR
     expected: dict[str, dict] = {}
 
     def expect(call_id: str, outcome: str, phrase: str = "", **more) -> None:

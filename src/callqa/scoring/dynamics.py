@@ -82,7 +82,7 @@ def conversation_dynamics(turns: tuple[Turn, ...], duration_s: float | None = No
     talk = {s: _length(v) for s, v in side.items()}
     both = _union(side["agent"] + side["customer"])
     total = talk["agent"] + talk["customer"]
-    first, last = both[0][0], both[-1][1]
+    last = both[-1][1]
     span = max(duration_s or 0.0, last)
     gaps = [b[0] - a[1] for a, b in zip(both, both[1:])]
     overlap = _intersection(side["agent"], side["customer"])
@@ -117,5 +117,4 @@ def conversation_dynamics(turns: tuple[Turn, ...], duration_s: float | None = No
         wpm_agent=r(words["agent"] / talk["agent"] * 60) if talk["agent"] else None,
         wpm_customer=r(words["customer"] / talk["customer"] * 60) if talk["customer"] else None,
     )
-    del first
     return out

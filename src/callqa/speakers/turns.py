@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from callqa.audio import SAMPLE_RATE
 from callqa.config import TurnOptions
 from callqa.model import Turn, Word
 from callqa.transcribe.guard import frame_levels_db
@@ -112,7 +111,3 @@ def build_turns(
 def join_words(words: tuple[Word, ...] | list[Word]) -> str:
     """Whisper's words carry their leading space; joining them restores the text."""
     return "".join(w.word for w in words).strip()
-
-
-def samples_span(samples: np.ndarray, start: float, end: float) -> np.ndarray:
-    return samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
