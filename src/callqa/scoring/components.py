@@ -96,7 +96,7 @@ def call_facts(turns: tuple[Turn, ...], dynamics: dict) -> CallFacts:
     c["greeting"] = Component(1.0 if first_agent is not None and has(first_agent, "greeting") else 0.0, [first_agent] if first_agent is not None else [], "agent greets the customer")
     names = [i for i in agent if has(i, "personal_name")]
     c["personal_name"] = Component(min(1.0, len(names) / 2), names, "agent uses the customer's name")
-    due = bool(complaints) or any(has(i, "complaint") for i in customer)
+    due = bool(complaints)
     care = [i for i in agent if has(i, "empathy") or has(i, "apology")]
     c["empathy"] = Component((1.0 if care else 0.0) if due or care else 0.5, care or complaints[:1], "empathy or apology where the customer had a problem" if care else "customer's problem met without empathy")
     acks = [i for i in agent if has(i, "acknowledgement")]

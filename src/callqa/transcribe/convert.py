@@ -120,6 +120,11 @@ def ct2_whisper_to_openai(model_dir: str | Path) -> dict[str, Any]:
         put(f"{dst}.value.weight", w[2 * d :])
         put(f"{dst}.value.bias", b[2 * d :])
 
+    def self_attention(dst: str, src: str, d: int) -> None:
+        fused_qkv(f"{dst}.attn", f"{src}/self_attention/linear_0", d)
+        linear(f"{dst}.attn.out", f"{src}/self_attention/linear_1")
+        norm(f"{dst}.attn_ln", f"{src}/self_attention/layer_norm")
+
     def ffn(dst: str, src: str) -> None:
         linear(f"{dst}.mlp.0", f"{src}/ffn/linear_0")
         linear(f"{dst}.mlp.2", f"{src}/ffn/linear_1")
@@ -133,9 +138,7 @@ def ct2_whisper_to_openai(model_dir: str | Path) -> dict[str, Any]:
     n_audio_layer = _layers(v, "encoder")
     for i in range(n_audio_layer):
         src, dst = f"encoder/layer_{i}", f"encoder.blocks.{i}"
-        fused_qkv(f"{dst}.attn", f"{src}/self_attention/linear_0", n_audio_state)
-        linear(f"{dst}.attn.out", f"{src}/self_attention/linear_1")
-        norm(f"{dst}.attn_ln", f"{src}/self_attention/layer_norm")
+        self_attention(dst, src, n_audio_state)
         ffn(dst, src)
     norm("encoder.ln_post", "encoder/layer_norm")
 
@@ -144,9 +147,7 @@ def ct2_whisper_to_openai(model_dir: str | Path) -> dict[str, Any]:
     n_text_layer = _layers(v, "decoder")
     for i in range(n_text_layer):
         src, dst = f"decoder/layer_{i}", f"decoder.blocks.{i}"
-        fused_qkv(f"{dst}.attn", f"{src}/self_attention/linear_0", n_text_state)
-        linear(f"{dst}.attn.out", f"{src}/self_attention/linear_1")
-        norm(f"{dst}.attn_ln", f"{src}/self_attention/layer_norm")
+        self_attention(dst, src, n_text_state)
         linear(f"{dst}.cross_attn.query", f"{src}/attention/linear_0")
         kv_w, kv_b = v[f"{src}/attention/linear_1/weight"], v[f"{src}/attention/linear_1/bias"]
         put(f"{dst}.cross_attn.key.weight", kv_w[:n_text_state])
