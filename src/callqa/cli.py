@@ -38,6 +38,8 @@ ManifestOpt = typer.Option(None, "--manifest", help="CSV: call_id,path,agent_id,
 SpeakersOpt = typer.Option(2, "--speakers", help="Speakers in a mono recording; 0 estimates it.")
 FailFastOpt = typer.Option(False, "--fail-fast", help="Stop at the first call that fails (for debugging).")
 ForceOpt = typer.Option(False, "--force", help="Redo every call, even those already done with the same input and configuration.")
+RedactOpt = typer.Option(True, "--redact/--no-redact", help="Replace personal data (cards, SSNs, phones, e-mails, dates of birth, account numbers, addresses, names) by its type, e.g. [CARD], in every output. --no-redact only for users allowed to see it.")
+RedactAudioOpt = typer.Option(False, "--redact-audio", help="Also write OUT/audio/<call_id>.flac: each recording with the redacted words beeped out (from the word times); the report plays that copy.")
 VerboseOpt = typer.Option(False, "--verbose", "-v", help="Log progress details.")
 ScorecardOpt = typer.Option(None, "--scorecard", help="A team's scorecard TOML (default: callqa's default.v1).")
 
@@ -46,7 +48,10 @@ def _setup_logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def _options(engine: str, model: str, device: str, compute_type: Optional[str], language: str, speakers: int, scorecard: Optional[Path] = None):
+def _options(
+    engine: str, model: str, device: str, compute_type: Optional[str], language: str, speakers: int,
+    scorecard: Optional[Path] = None, redact: bool = True, redact_audio: bool = False,
+):
     from callqa.config import DiarizeOptions, TranscribeOptions
     from callqa.pipeline import PipelineOptions
 
@@ -57,6 +62,8 @@ def _options(engine: str, model: str, device: str, compute_type: Optional[str], 
         ),
         diarize=DiarizeOptions(num_speakers=speakers or None),
         scorecard=str(scorecard) if scorecard else None,
+        redact=redact,
+        redact_audio=redact_audio,
     )
 
 
@@ -122,13 +129,16 @@ def transcribe(
     compute_type: Optional[str] = ComputeOpt,
     language: str = LanguageOpt,
     speakers: int = SpeakersOpt,
+    redact: bool = RedactOpt,
+    redact_audio: bool = RedactAudioOpt,
     fail_fast: bool = FailFastOpt,
     force: bool = ForceOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Transcribe recordings into agent/customer turns: OUT/calls/<call_id>.json, calls.csv, calls.parquet."""
     _setup_logging(verbose)
-    _run_batch(audio, out, manifest, _options(engine, model, device, compute_type, language, speakers), fail_fast, "transcribe_call", resume=not force)
+    options = _options(engine, model, device, compute_type, language, speakers, redact=redact, redact_audio=redact_audio)
+    _run_batch(audio, out, manifest, options, fail_fast, "transcribe_call", resume=not force)
 
 
 @app.command()
@@ -144,13 +154,15 @@ def analyze(
     speakers: int = SpeakersOpt,
     scorecard: Optional[Path] = ScorecardOpt,
     report: bool = typer.Option(True, "--report/--no-report", help="Build the HTML report and the agents/teams/trends tables."),
+    redact: bool = RedactOpt,
+    redact_audio: bool = RedactAudioOpt,
     fail_fast: bool = FailFastOpt,
     force: bool = ForceOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run every stage callqa has on a batch of calls and write the results (and the report) under OUT."""
     _setup_logging(verbose)
-    options = _options(engine, model, device, compute_type, language, speakers, scorecard)
+    options = _options(engine, model, device, compute_type, language, speakers, scorecard, redact, redact_audio)
     _run_batch(audio_dir, out, manifest, options, fail_fast, "analyze_call", report=report, resume=not force)
 
 
@@ -161,6 +173,7 @@ def score(
     manifest: Optional[Path] = ManifestOpt,
     tagger: Optional[Path] = typer.Option(None, "--tagger", help="Folder of a trained turn tagger (default: the shipped one)."),
     scorecard: Optional[Path] = ScorecardOpt,
+    redact: bool = RedactOpt,
     fail_fast: bool = FailFastOpt,
     force: bool = ForceOpt,
     verbose: bool = VerboseOpt,
@@ -169,7 +182,7 @@ def score(
     from callqa.pipeline import PipelineOptions
 
     _setup_logging(verbose)
-    options = PipelineOptions(tagger_dir=str(tagger) if tagger else None, scorecard=str(scorecard) if scorecard else None)
+    options = PipelineOptions(tagger_dir=str(tagger) if tagger else None, scorecard=str(scorecard) if scorecard else None, redact=redact)
     _run_batch(transcripts, out, manifest, options, fail_fast, "score_call", resume=not force)
 
 

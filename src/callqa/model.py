@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 Speaker = Literal["agent", "customer"]
 SPEAKERS: tuple[str, ...] = ("agent", "customer")
@@ -173,6 +173,8 @@ class CallResult:
     scorecard: dict[str, Any] | None = None
     run: dict[str, Any] | None = None
     """How this result was made: the input's sha256 and the configuration fingerprint (for resuming)."""
+    redaction: dict[str, Any] | None = None
+    """What redaction replaced: counts per type and each span's turn, type and times (never the text)."""
 
     def with_turns(self, turns: tuple[Turn, ...]) -> CallResult:
         return replace(self, turns=tuple(turns))
@@ -192,6 +194,7 @@ class CallResult:
             "extra": dict(self.extra),
             "warnings": list(self.warnings),
             **({} if self.run is None else {"run": self.run}),
+            **({} if self.redaction is None else {"redaction": self.redaction}),
             "turns": [t.to_dict() for t in self.turns],
             **({} if self.phase_spans is None else {"phase_spans": [asdict(p) for p in self.phase_spans]}),
             **(
@@ -238,4 +241,5 @@ class CallResult:
             metrics=d.get("metrics"),
             scorecard=d.get("scorecard"),
             run=d.get("run"),
+            redaction=d.get("redaction"),
         )

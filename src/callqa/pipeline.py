@@ -29,6 +29,10 @@ class PipelineOptions:
     """Folder of the trained turn tagger; None uses the one shipped in models/turn-tagger."""
     scorecard: str | None = None
     """A team's scorecard TOML; None uses callqa's default.v1."""
+    redact: bool = True
+    """Replace personal data by its type in everything a batch writes (see ``callqa.redact``)."""
+    redact_audio: bool = False
+    """Also write OUT/audio/<call_id>.flac, a copy of each recording with the personal data beeped out."""
 
     @classmethod
     def from_any(cls, options: PipelineOptions | dict[str, Any] | None) -> PipelineOptions:
@@ -40,6 +44,8 @@ class PipelineOptions:
             diarize=coerce_options(DiarizeOptions, options.get("diarize")),
             tagger_dir=options.get("tagger_dir"),
             scorecard=options.get("scorecard"),
+            redact=options.get("redact", True),
+            redact_audio=options.get("redact_audio", False),
         )
 
 
@@ -141,6 +147,19 @@ def score_call(call: CallInput | str | Path, options: PipelineOptions | dict | N
     return analyze_call(call, options)
 
 
+def _redact(result: CallResult, out: Path, options: PipelineOptions) -> CallResult:
+    """The result as a batch writes it: personal data replaced, and with ``redact_audio`` a beeped copy of the audio."""
+    from callqa.redact import redact_audio, redact_result
+    from callqa.report.tables import safe_name
+
+    result = redact_result(result)
+    if options.redact_audio and result.source.get("kind") == "audio":
+        written = redact_audio(result, out / "audio" / f"{safe_name(result.call_id)}.flac")
+        if written is not None:
+            result = replace(result, source={**result.source, "redacted_audio": str(written.relative_to(out).as_posix())})
+    return result
+
+
 @dataclass
 class BatchSummary:
     out_dir: Path
@@ -225,6 +244,8 @@ def _run_batch(inputs, out: Path, options, manifest, stage, fail_fast: bool, on_
                 continue
             result = stage(call, options)
             result = replace(result, run={"input_sha256": input_sha, "fingerprint": config})
+            if options.redact:
+                result = _redact(result, out, options)
             write_call(out, result)
         except Exception as e:
             if fail_fast:

@@ -139,8 +139,10 @@ def build_report(out_dir: str | Path, period: str = "week") -> Path:
     for d in scored:
         page = report / "calls" / f"{slug(d['call_id'])}.html"
         audio = None
-        src = (d.get("source") or {}).get("path")
-        if src and (d.get("source") or {}).get("kind") == "audio" and Path(src).exists():
+        source = d.get("source") or {}
+        # the beeped copy when the batch wrote one (--redact-audio), else the original recording
+        src = out_dir / source["redacted_audio"] if source.get("redacted_audio") else source.get("path")
+        if src and source.get("kind") == "audio" and Path(src).exists():
             audio = Path(os.path.relpath(Path(src).resolve(), page.parent.resolve())).as_posix()
         evidence_turns: dict[int, list[str]] = {}
         for name, score in d["scores"].items():

@@ -1,0 +1,191 @@
+"""PII redaction: spoken numbers, recall on the planted-PII set, every output redacted, scores unchanged, audio beeped."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from callqa.model import CallResult, Turn, Word
+from callqa.redact import find_in_call, get_redactor, redact_audio, redact_result
+from callqa.redact.spoken import digits_view
+
+PLANTED = Path(__file__).resolve().parent / "data" / "pii" / "planted.jsonl"
+
+
+@pytest.fixture(scope="module")
+def planted() -> list[dict]:
+    return [json.loads(line) for line in PLANTED.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize(
+    "said, view",
+    [
+        ("four one one one one one one one one one one one one one one one", "4111111111111111"),
+        ("4111 1111 1111 1111", "4111111111111111"),
+        ("oh seven seven double oh nine oh oh one two three", "07700900123"),
+        ("one two three, four five, six seven eight nine", "123456789"),
+        ("nineteen eighty five", "1985"),
+        ("about two hundred and fifty pounds", "about 250 pounds"),
+        ("the twenty-third of march", "the twenty-third of march"),
+        ("october 6, 1973", "october 6, 1973"),
+        ("oh no it is one of those", "oh no it is 1 of those"),
+        ("it costs 12.50 a month", "it costs 12.50 a month"),
+    ],
+)
+def test_spoken_numbers_become_digits(said, view):
+    v = digits_view(said)
+    assert v.text == view
+    s, e = v.original(0, len(v.text))
+    assert (s, e) == (0, len(said))
+
+
+def test_planted_pii_recall_at_least_098(planted):
+    """Every planted item must be covered by redaction (all its letters and digits); recall >= 0.98 overall."""
+    redactor = get_redactor()
+    found, total, typed = Counter(), Counter(), Counter()
+    missed = []
+    for call in planted:
+        turns = tuple(Turn(speaker=t["speaker"], text=t["text"]) for t in call["turns"])
+        spans = find_in_call(turns, redactor)
+        for item in call["pii"]:
+            key = (item["type"], item["form"])
+            total[key] += 1
+            text = turns[item["turn"]].text
+            covered = {i for s in spans[item["turn"]] for i in range(s.start, s.end)}
+            if all(i in covered for i in range(item["start"], item["end"]) if text[i].isalnum()):
+                found[key] += 1
+                typed[key] += any(s.type == item["type"] and s.start < item["end"] and s.end > item["start"] for s in spans[item["turn"]])
+            else:
+                missed.append((item["type"], item["form"], text))
+    recall = sum(found.values()) / sum(total.values())
+    print(f"\nplanted PII: {sum(total.values())} items in {len(planted)} calls; recall {recall:.3f}; "
+          f"right type {sum(typed.values()) / sum(total.values()):.3f}")
+    for key in sorted(total):
+        print(f"  {key[0]:<10} {key[1]:<8} {found[key]:>3}/{total[key]:<3}")
+    for m in missed:
+        print("  missed:", m)
+    assert sum(total.values()) >= 300 and {k for k, _ in total} >= {"CARD", "SSN", "PHONE", "EMAIL", "DOB", "ACCOUNT", "POLICY", "POSTCODE", "ADDRESS", "NAME"}
+    assert recall >= 0.98
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i'm calling about my bill it's gone up by twenty pounds",
+        "I've been a customer for 12 years and paid 250 dollars last month.",
+        "The engineer can come on Monday between eight and one.",
+        "this is ridiculous i'm frustrated",
+        "It's two thousand pounds and the excess is one hundred and fifty.",
+        "Your data allowance is 20 GB and it renews on the 3rd of each month.",
+    ],
+)
+def test_ordinary_talk_is_not_redacted(text):
+    assert get_redactor().find(text) == []
+
+
+def _write_transcripts(calls: list[dict], folder: Path) -> None:
+    folder.mkdir(parents=True)
+    for call in calls:
+        body = {k: v for k, v in call.items() if k != "pii"}
+        (folder / f"{call['call_id']}.json").write_text(json.dumps(body), encoding="utf-8")
+
+
+def test_every_output_is_redacted_and_scores_do_not_change(planted, tmp_path):
+    """Scored with and without redaction: the four scores agree within 2 points, and no planted value survives in
+    any file the batch writes (per-call JSON text, words and quotes, calls.csv/parquet, agents/teams tables, HTML)."""
+    from callqa.pipeline import PipelineOptions, analyze_batch, score_call
+    from callqa.report.html import build_report
+
+    calls = planted[:20]
+    _write_transcripts(calls, tmp_path / "in")
+    on, off = tmp_path / "on", tmp_path / "off"
+    assert analyze_batch(tmp_path / "in", on, PipelineOptions(), stage=score_call).failed == 0
+    assert analyze_batch(tmp_path / "in", off, PipelineOptions(redact=False), stage=score_call).failed == 0
+    build_report(on)
+    worst = 0.0
+    for call in calls:
+        a = json.loads((on / "calls" / f"{call['call_id']}.json").read_text(encoding="utf-8"))
+        b = json.loads((off / "calls" / f"{call['call_id']}.json").read_text(encoding="utf-8"))
+        assert a["redaction"]["applied"] and "redaction" not in b
+        for name in ("rapport", "resolution", "offer_timing", "cross_sell_pressure"):
+            x, y = a["scores"][name]["value"], b["scores"][name]["value"]
+            worst = max(worst, abs((x or 0) - (y or 0)))
+            assert (x is None) == (y is None)
+        for item in call["pii"]:
+            assert item["text"] in json.dumps(b, ensure_ascii=False)  # --no-redact keeps it
+    print(f"\nlargest score change with redaction on: {worst:.1f} points over {len(calls)} calls x 4 scores")
+    assert worst <= 2.0
+    planted_values = {item["text"] for call in calls for item in call["pii"] if len(item["text"]) >= 5}
+    written = [p for p in on.rglob("*") if p.is_file() and p.suffix in (".json", ".csv", ".html", ".parquet")]
+    assert any(p.suffix == ".html" for p in written) and any(p.name == "calls.csv" for p in written)
+    for path in written:
+        content = path.read_bytes().decode("utf-8", errors="replace")
+        leaked = [v for v in planted_values if v in content]
+        assert not leaked, f"{path.relative_to(on)} still contains {leaked[:3]}"
+
+
+def _timed_call(tmp_path: Path) -> CallResult:
+    from callqa.audio import save_audio
+
+    rate = 16000
+    rng = np.random.default_rng(0)
+    audio = (0.2 * rng.standard_normal(rate * 6)).astype(np.float32)
+    path = tmp_path / "call.wav"
+    save_audio(path, audio, rate)
+    said = "my card is 4111 1111 1111 1111 thanks"
+    words, t = [], 0.5
+    for w in said.split():
+        words.append(Word(t, t + 0.4, f" {w}", 0.9))
+        t += 0.5
+    turns = (
+        Turn("agent", "Can I take the card number?", 0.0, 0.4, (Word(0.0, 0.4, " Can I take the card number?", 0.9),)),
+        Turn("customer", said, 0.5, t, tuple(words)),
+    )
+    return CallResult("timed", {"path": str(path), "kind": "audio", "sample_rate": rate}, turns, duration_s=6.0)
+
+
+def test_redacted_words_keep_times_and_audio_is_beeped(tmp_path):
+    from callqa.audio import load_audio
+
+    result = redact_result(_timed_call(tmp_path))
+    customer = result.turns[1]
+    assert customer.text == "my card is [CARD] thanks"
+    assert [w.word for w in customer.words] == [" my", " card", " is", " [CARD]", " thanks"]
+    span = result.redaction["spans"][0]
+    assert span["type"] == "CARD" and span["turn"] == 1 and (span["start"], span["end"]) == (2.0, 3.9)
+    out = redact_audio(result, tmp_path / "out" / "timed.flac")
+    before = load_audio(result.source["path"]).samples[0]
+    after = load_audio(out).samples[0]
+    assert after.shape == before.shape
+    rate = 16000
+    inside = after[int(2.1 * rate) : int(3.8 * rate)]
+    spectrum = np.abs(np.fft.rfft(inside))
+    assert abs(np.argmax(spectrum) * rate / len(inside) - 1000) < 20  # the tone, not the speech
+    assert np.sqrt(np.mean(inside**2)) < 0.05
+    outside = slice(int(0.5 * rate), int(1.8 * rate))
+    assert np.allclose(after[outside], before[outside], atol=2e-4)
+
+
+def test_cli_redacts_by_default_and_no_redact_keeps_text(tmp_path):
+    from typer.testing import CliRunner
+
+    from callqa.cli import app
+
+    src = tmp_path / "call.txt"
+    src.write_text(
+        "Agent: Thanks for calling, who am I speaking with?\nCustomer: It's Oksana Petrovic, my card is 4111 1111 1111 1111.\n"
+        "Agent: Thank you Oksana, that's all sorted.\nCustomer: Great, bye.\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    assert runner.invoke(app, ["score", str(src), "--out", str(tmp_path / "a")]).exit_code == 0
+    redacted = (tmp_path / "a" / "calls" / "call.json").read_text(encoding="utf-8")
+    assert "[NAME]" in redacted and "[CARD]" in redacted and "Oksana" not in redacted and "4111" not in redacted
+    # the flag is part of the configuration: the same folder is redone, not skipped, when it changes
+    assert runner.invoke(app, ["score", str(src), "--out", str(tmp_path / "a"), "--no-redact"]).exit_code == 0
+    plain = (tmp_path / "a" / "calls" / "call.json").read_text(encoding="utf-8")
+    assert "Oksana Petrovic" in plain and "4111 1111 1111 1111" in plain
