@@ -109,7 +109,11 @@ def test_asr_auto_repair_turns_are_ordered_and_alternate(auto_repair_results):
         assert all(w.start <= w.end for w in t.words)
 
 
-def test_asr_silence_and_noise_give_no_invented_text(tmp_path, cpu_options):
+@pytest.mark.parametrize("batch_size", [0, 8], ids=["one-window", "batched"])
+def test_asr_silence_and_noise_give_no_invented_text(tmp_path, cpu_options, batch_size):
+    from dataclasses import replace
+
+    cpu_options = replace(cpu_options, transcribe=replace(cpu_options.transcribe, batch_size=batch_size))
     rng = np.random.default_rng(1)
     n = 16000 * 20
     silence = np.zeros(n, dtype=np.float32)

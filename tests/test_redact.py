@@ -189,3 +189,15 @@ def test_cli_redacts_by_default_and_no_redact_keeps_text(tmp_path):
     assert runner.invoke(app, ["score", str(src), "--out", str(tmp_path / "a"), "--no-redact"]).exit_code == 0
     plain = (tmp_path / "a" / "calls" / "call.json").read_text(encoding="utf-8")
     assert "Oksana Petrovic" in plain and "4111 1111 1111 1111" in plain
+
+
+def test_batch_writes_the_beeped_copy_next_to_the_results(stereo_clip_path, tmp_path):
+    from callqa.pipeline import PipelineOptions, analyze_batch, transcribe_call
+    from callqa.schema import validate_call
+
+    options = PipelineOptions.from_any({"redact_audio": True, "transcribe": {"model": "tiny.en", "device": "cpu"}})
+    assert analyze_batch([stereo_clip_path], tmp_path / "out", options, stage=transcribe_call).done == 1
+    d = json.loads((tmp_path / "out" / "calls" / "stereo_diarization.json").read_text(encoding="utf-8"))
+    validate_call(d)
+    assert d["source"]["redacted_audio"] == "audio/stereo_diarization.flac"
+    assert (tmp_path / "out" / "audio" / "stereo_diarization.flac").stat().st_size > 1000

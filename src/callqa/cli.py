@@ -40,6 +40,10 @@ FailFastOpt = typer.Option(False, "--fail-fast", help="Stop at the first call th
 ForceOpt = typer.Option(False, "--force", help="Redo every call, even those already done with the same input and configuration.")
 RedactOpt = typer.Option(True, "--redact/--no-redact", help="Replace personal data (cards, SSNs, phones, e-mails, dates of birth, account numbers, addresses, names) by its type, e.g. [CARD], in every output. --no-redact only for users allowed to see it.")
 RedactAudioOpt = typer.Option(False, "--redact-audio", help="Also write OUT/audio/<call_id>.flac: each recording with the redacted words beeped out (from the word times); the report plays that copy.")
+WorkersOpt = typer.Option(2, "--workers", min=1, help="Calls in flight at once: threads sharing one model (local), or Ray transcription actors (ray).")
+BatchSizeOpt = typer.Option(8, "--batch-size", min=0, help="Decode speech windows in batches of this size, across the calls in flight (faster-whisper with a known language; 0 = one window at a time with per-window temperature fallback). 8-16 on CPU, 32-64 on a GPU.")
+ExecutorOpt = typer.Option("local", "--executor", help="local (this process) or ray (transcription as Ray actors, scoring as Ray tasks).")
+RayAddressOpt = typer.Option(None, "--ray-address", help="Ray cluster to join (e.g. auto, ray://head:10001); default: a local Ray for this batch.")
 VerboseOpt = typer.Option(False, "--verbose", "-v", help="Log progress details.")
 ScorecardOpt = typer.Option(None, "--scorecard", help="A team's scorecard TOML (default: callqa's default.v1).")
 
@@ -50,7 +54,7 @@ def _setup_logging(verbose: bool) -> None:
 
 def _options(
     engine: str, model: str, device: str, compute_type: Optional[str], language: str, speakers: int,
-    scorecard: Optional[Path] = None, redact: bool = True, redact_audio: bool = False,
+    scorecard: Optional[Path] = None, redact: bool = True, redact_audio: bool = False, batch_size: int = 0, workers: int = 1,
 ):
     from callqa.config import DiarizeOptions, TranscribeOptions
     from callqa.pipeline import PipelineOptions
@@ -58,7 +62,8 @@ def _options(
     return PipelineOptions(
         transcribe=TranscribeOptions(
             engine=engine,
-            model=model, device=device, compute_type=compute_type, language=None if language == "auto" else language
+            model=model, device=device, compute_type=compute_type, language=None if language == "auto" else language,
+            batch_size=batch_size, num_workers=max(1, workers),
         ),
         diarize=DiarizeOptions(num_speakers=speakers or None),
         scorecard=str(scorecard) if scorecard else None,
@@ -68,7 +73,8 @@ def _options(
 
 
 def _run_batch(
-    inputs: list[Path], out: Path, manifest: Optional[Path], options, fail_fast: bool, stage: str, report: bool = False, resume: bool = True
+    inputs: list[Path], out: Path, manifest: Optional[Path], options, fail_fast: bool, stage: str, report: bool = False, resume: bool = True,
+    executor: str = "local", workers: int = 1, address: Optional[str] = None,
 ) -> None:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -98,7 +104,8 @@ def _run_batch(
             progress.advance(task)
 
         summary = pipeline.analyze_batch(
-            calls, out, options, stage=getattr(pipeline, stage), fail_fast=fail_fast, on_call=on_call, resume=resume, rejected=rejected
+            calls, out, options, stage=getattr(pipeline, stage), fail_fast=fail_fast, on_call=on_call, resume=resume, rejected=rejected,
+            executor=executor, workers=workers, address=address,
         )
     hours = summary.audio_seconds / 3600
     xrt = f"{summary.x_real_time:.1f}x real time" if summary.x_real_time else "no audio"
@@ -131,14 +138,18 @@ def transcribe(
     speakers: int = SpeakersOpt,
     redact: bool = RedactOpt,
     redact_audio: bool = RedactAudioOpt,
+    workers: int = WorkersOpt,
+    batch_size: int = BatchSizeOpt,
+    executor: str = ExecutorOpt,
+    ray_address: Optional[str] = RayAddressOpt,
     fail_fast: bool = FailFastOpt,
     force: bool = ForceOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Transcribe recordings into agent/customer turns: OUT/calls/<call_id>.json, calls.csv, calls.parquet."""
     _setup_logging(verbose)
-    options = _options(engine, model, device, compute_type, language, speakers, redact=redact, redact_audio=redact_audio)
-    _run_batch(audio, out, manifest, options, fail_fast, "transcribe_call", resume=not force)
+    options = _options(engine, model, device, compute_type, language, speakers, None, redact, redact_audio, batch_size, workers)
+    _run_batch(audio, out, manifest, options, fail_fast, "transcribe_call", resume=not force, executor=executor, workers=workers, address=ray_address)
 
 
 @app.command()
@@ -156,14 +167,19 @@ def analyze(
     report: bool = typer.Option(True, "--report/--no-report", help="Build the HTML report and the agents/teams/trends tables."),
     redact: bool = RedactOpt,
     redact_audio: bool = RedactAudioOpt,
+    workers: int = WorkersOpt,
+    batch_size: int = BatchSizeOpt,
+    executor: str = ExecutorOpt,
+    ray_address: Optional[str] = RayAddressOpt,
     fail_fast: bool = FailFastOpt,
     force: bool = ForceOpt,
     verbose: bool = VerboseOpt,
 ) -> None:
     """Run every stage callqa has on a batch of calls and write the results (and the report) under OUT."""
     _setup_logging(verbose)
-    options = _options(engine, model, device, compute_type, language, speakers, scorecard, redact, redact_audio)
-    _run_batch(audio_dir, out, manifest, options, fail_fast, "analyze_call", report=report, resume=not force)
+    options = _options(engine, model, device, compute_type, language, speakers, scorecard, redact, redact_audio, batch_size, workers)
+    _run_batch(audio_dir, out, manifest, options, fail_fast, "analyze_call", report=report, resume=not force,
+               executor=executor, workers=workers, address=ray_address)
 
 
 @app.command()
@@ -174,6 +190,9 @@ def score(
     tagger: Optional[Path] = typer.Option(None, "--tagger", help="Folder of a trained turn tagger (default: the shipped one)."),
     scorecard: Optional[Path] = ScorecardOpt,
     redact: bool = RedactOpt,
+    workers: int = WorkersOpt,
+    executor: str = ExecutorOpt,
+    ray_address: Optional[str] = RayAddressOpt,
     fail_fast: bool = FailFastOpt,
     force: bool = ForceOpt,
     verbose: bool = VerboseOpt,
@@ -183,7 +202,7 @@ def score(
 
     _setup_logging(verbose)
     options = PipelineOptions(tagger_dir=str(tagger) if tagger else None, scorecard=str(scorecard) if scorecard else None, redact=redact)
-    _run_batch(transcripts, out, manifest, options, fail_fast, "score_call", resume=not force)
+    _run_batch(transcripts, out, manifest, options, fail_fast, "score_call", resume=not force, executor=executor, workers=workers, address=ray_address)
 
 
 @app.command()

@@ -38,6 +38,12 @@ class TranscribeOptions:
     no_speech_threshold: float = 0.6
     hallucination_silence_threshold: float | None = 2.0
     cpu_threads: int = 0
+    batch_size: int = 0
+    """Above 1 (faster-whisper, a known language): decode speech windows in batches of this size with
+    faster-whisper's batched inference, across all calls in flight (``callqa.transcribe.batching``). Batched
+    decoding has no temperature fallback per window and no silence-skipping, so words can differ slightly."""
+    num_workers: int = 1
+    """Transcriptions the loaded model runs at once (set from ``--workers``); it does not change results."""
 
     def __post_init__(self) -> None:
         if self.device not in ("auto", "cpu", "cuda"):
@@ -50,6 +56,10 @@ class TranscribeOptions:
             )
         if self.beam_size < 1:
             raise OptionError(f"The 'beam_size' option must be >= 1. Got {self.beam_size!r} instead.")
+        if self.batch_size < 0 or self.num_workers < 1:
+            raise OptionError(
+                f"The 'batch_size' option must be >= 0 and 'num_workers' >= 1. Got {self.batch_size!r} and {self.num_workers!r}."
+            )
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from callqa.config import DiarizeOptions, TranscribeOptions, TurnOptions, coerce_options
 from callqa.errors import CallQAError, InputError
+from callqa.executors import run_calls
 from callqa.inputs import Rejected, discover, input_kind, read_manifest, read_transcript, transcript_metadata
 from callqa.model import CallInput, CallResult, RoleDecision
 from callqa.report.tables import write_call, write_failures, write_tables
@@ -127,16 +129,21 @@ def _from_audio(call: CallInput, options: PipelineOptions) -> CallResult:
     )
 
 
-def analyze_call(call: CallInput | str | Path, options: PipelineOptions | dict | None = None) -> CallResult:
-    """Every stage callqa has, on one call: transcription and speakers (audio), acts and phases, scores."""
+def finish_call(result: CallResult, options: PipelineOptions | dict | None = None) -> CallResult:
+    """The stages after transcription on a transcribed call: acts and phases, then scores."""
     from callqa.nlp import annotate
     from callqa.scoring import score_result
 
     options = PipelineOptions.from_any(options)
-    result = transcribe_call(call, options)
     if not result.turns:
         return result
     return score_result(annotate(result, options.tagger_dir), options.scorecard)
+
+
+def analyze_call(call: CallInput | str | Path, options: PipelineOptions | dict | None = None) -> CallResult:
+    """Every stage callqa has, on one call: transcription and speakers (audio), acts and phases, scores."""
+    options = PipelineOptions.from_any(options)
+    return finish_call(transcribe_call(call, options), options)
 
 
 def score_call(call: CallInput | str | Path, options: PipelineOptions | dict | None = None) -> CallResult:
@@ -158,6 +165,19 @@ def _redact(result: CallResult, out: Path, options: PipelineOptions) -> CallResu
         if written is not None:
             result = replace(result, source={**result.source, "redacted_audio": str(written.relative_to(out).as_posix())})
     return result
+
+
+def _record_failure(summary: BatchSummary, call: CallInput, error: BaseException, on_call, stage: str = "analyze") -> None:
+    if isinstance(error, CallQAError):
+        logger.error("%s", error)
+    else:  # not a known input problem: keep the traceback for the bug report
+        logger.error("%s: unexpected error", call.path, exc_info=error)
+    summary.failed += 1
+    summary.failures.append(
+        {"call_id": call.call_id, "path": call.path, "stage": stage, "error": type(error).__name__, "message": str(error)}
+    )
+    if on_call:
+        on_call(call, None, error)
 
 
 @dataclass
@@ -199,6 +219,9 @@ def analyze_batch(
     on_call: ProgressCallback | None = None,
     resume: bool = True,
     rejected: list[Rejected] | None = None,
+    executor: str = "local",
+    workers: int = 1,
+    address: str | None = None,
 ) -> BatchSummary:
     """Process every call, writing ``out_dir/calls/<call_id>.json``, ``calls.csv`` and ``calls.parquet``.
 
@@ -207,15 +230,19 @@ def analyze_batch(
     calls whose output records the same input bytes and configuration are skipped (see ``callqa.resume``).
     Only one batch at a time may write to ``out_dir``. Inputs that cannot become calls (``rejected``, and those
     found while collecting ``inputs``) are recorded as failures of the "input" stage.
+
+    ``executor`` (``local`` or ``ray``), ``workers`` and ``address`` say where the calls run (see
+    ``callqa.executors``); they do not change the results.
     """
     from callqa.resume import folder_lock
 
     out = Path(out_dir)
     with folder_lock(out):
-        return _run_batch(inputs, out, options, manifest, stage, fail_fast, on_call, resume, list(rejected or []))
+        run = partial(run_calls, executor=executor, workers=workers, address=address)
+        return _run_batch(inputs, out, options, manifest, stage, fail_fast, on_call, resume, list(rejected or []), run)
 
 
-def _run_batch(inputs, out: Path, options, manifest, stage, fail_fast: bool, on_call, resume: bool, rejected: list[Rejected]) -> BatchSummary:
+def _run_batch(inputs, out: Path, options, manifest, stage, fail_fast: bool, on_call, resume: bool, rejected: list[Rejected], run) -> BatchSummary:
     from callqa.report.tables import call_json_path
     from callqa.resume import already_done, fingerprint
     from callqa.transcribe.models import sha256_file
@@ -234,32 +261,38 @@ def _run_batch(inputs, out: Path, options, manifest, stage, fail_fast: bool, on_
         summary.failures.append({"call_id": r.call_id, "path": r.path, "stage": "input", "error": type(r.error).__name__, "message": str(r.error)})
     config = fingerprint(getattr(stage, "__name__", str(stage)), options)
     t0 = time.perf_counter()
+    todo: list[CallInput] = []
+    input_sha: dict[str, str] = {}
     for call in calls:  # type: ignore[union-attr]
         try:
-            input_sha = sha256_file(call.path) if Path(call.path).is_file() else ""
-            if resume and input_sha and already_done(call_json_path(out, call.call_id), input_sha, config):
-                summary.skipped += 1
-                if on_call:
-                    on_call(call, None, None)
-                continue
-            result = stage(call, options)
-            result = replace(result, run={"input_sha256": input_sha, "fingerprint": config})
-            if options.redact:
-                result = _redact(result, out, options)
-            write_call(out, result)
-        except Exception as e:
+            input_sha[call.call_id] = sha256_file(call.path) if Path(call.path).is_file() else ""
+        except OSError as e:
             if fail_fast:
                 raise
-            if isinstance(e, CallQAError):
-                logger.error("%s", e)
-            else:  # not a known input problem: keep the traceback for the bug report
-                logger.exception("%s: unexpected error", call.path)
-            summary.failed += 1
-            summary.failures.append(
-                {"call_id": call.call_id, "path": call.path, "stage": "analyze", "error": type(e).__name__, "message": str(e)}
-            )
+            _record_failure(summary, call, e, on_call, "input")
+            continue
+        if resume and input_sha[call.call_id] and already_done(call_json_path(out, call.call_id), input_sha[call.call_id], config):
+            summary.skipped += 1
             if on_call:
-                on_call(call, None, e)
+                on_call(call, None, None)
+            continue
+        todo.append(call)
+    for call, result, error in run(todo, stage, options):
+        failed_in = "analyze"
+        if error is None:
+            try:
+                result = replace(result, run={"input_sha256": input_sha[call.call_id], "fingerprint": config})
+                if options.redact:
+                    failed_in = "redact"
+                    result = _redact(result, out, options)
+                failed_in = "write"
+                write_call(out, result)
+            except Exception as e:
+                error = e
+        if error is not None:
+            if fail_fast:
+                raise error
+            _record_failure(summary, call, error, on_call, failed_in)
             continue
         summary.done += 1
         if call.kind == "audio":

@@ -67,7 +67,9 @@ def fingerprint(stage: str, options: Any) -> str:
     from callqa import __version__
     from callqa.nlp import packaged_model_dir
 
-    parts: dict[str, Any] = {"callqa": __version__, "stage": stage, "options": dataclasses.asdict(options)}
+    settings = dataclasses.asdict(options)
+    settings.get("transcribe", {}).pop("num_workers", None)  # how many at once, not what comes out
+    parts: dict[str, Any] = {"callqa": __version__, "stage": stage, "options": settings}
     tagger = Path(options.tagger_dir) if getattr(options, "tagger_dir", None) else packaged_model_dir()
     for name in ("card.json", "tagger.skops"):
         p = tagger / name

@@ -6,6 +6,7 @@ float32 audio, with word timestamps.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Protocol
 
@@ -25,9 +26,17 @@ class Engine(Protocol):
     def transcribe(self, samples: np.ndarray) -> tuple[list[Segment], str | None]: ...
 
 
-@lru_cache(maxsize=4)
+_loading = threading.Lock()
+
+
 def get_engine(options: TranscribeOptions) -> Engine:
-    """Load the engine ``options.engine`` once per process and options."""
+    """Load the engine ``options.engine`` once per process and options (threads wait for the first load)."""
+    with _loading:
+        return _load_engine(options)
+
+
+@lru_cache(maxsize=4)
+def _load_engine(options: TranscribeOptions) -> Engine:
     if options.engine == "faster-whisper":
         from callqa.transcribe.faster_whisper import FasterWhisperEngine
 

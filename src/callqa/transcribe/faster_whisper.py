@@ -34,11 +34,11 @@ def pick_device(device: str, compute_type: str | None) -> tuple[str, str]:
 
 
 @lru_cache(maxsize=4)
-def _load_model(path: str, device: str, compute_type: str, cpu_threads: int):
+def _load_model(path: str, device: str, compute_type: str, cpu_threads: int, num_workers: int = 1):
     from faster_whisper import WhisperModel
 
     try:
-        return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+        return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=cpu_threads, num_workers=num_workers)
     except Exception as e:  # network errors, missing files, unsupported compute types
         raise ModelError(f"Could not load the faster-whisper model {path!r} on {device}/{compute_type}: {e}") from e
 
@@ -57,7 +57,13 @@ class FasterWhisperEngine:
                 f"The model {self.resolved.name!r} is English-only; language {options.language!r} needs a "
                 f"multilingual model such as 'base'."
             )
-        self._model = _load_model(self.resolved.path, self.device, self.compute_type, options.cpu_threads)
+        self._model = _load_model(self.resolved.path, self.device, self.compute_type, options.cpu_threads, options.num_workers)
+        self._batcher = None
+        language = options.language if self.resolved.multilingual else "en"
+        if options.batch_size > 1 and language:  # language detection is per recording: not batched
+            from callqa.transcribe.batching import CrossCallBatcher
+
+            self._batcher = CrossCallBatcher(self._model, options, language)
 
     @property
     def info(self) -> EngineInfo:
@@ -73,6 +79,8 @@ class FasterWhisperEngine:
         """Return the segments of ``samples`` and the language spoken."""
         o = self.options
         language = o.language if self.resolved.multilingual else "en"
+        if self._batcher is not None:
+            return self._batcher.transcribe(samples), language
         segments, info = self._model.transcribe(
             samples,
             language=language,

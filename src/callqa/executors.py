@@ -1,0 +1,142 @@
+"""Where the calls of a batch are processed: in this process (``local``) or on a Ray cluster (``ray``).
+
+An executor takes the calls still to do and yields ``(call, result, error)`` as each finishes, in any order;
+``pipeline.analyze_batch`` does the rest (resume, redaction, writing, failures), so both executors write the same
+files. Each keeps a bounded number of calls in flight, so memory stays flat however long the batch.
+
+- ``local``: ``workers`` threads share one loaded model (CTranslate2 runs that many transcriptions at once and
+  releases the GIL), so decoding, VAD and scoring of one call overlap the transcription of another.
+- ``ray``: transcription runs in ``workers`` Ray actors, each loading the model once (one GPU each when the device
+  is ``cuda``; else one CPU each, at most the cluster's CPUs less one); acts, phases and scores run as CPU tasks fed
+  the actors' results; the driver writes.
+  ``ray.init(address=...)`` joins a running cluster (``address="auto"`` or ``ray://host:10001``); with no address a
+  local Ray is started for the batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+from callqa.errors import OptionError
+from callqa.model import CallInput, CallResult
+
+EXECUTORS = ("local", "ray")
+Outcome = tuple[CallInput, CallResult | None, BaseException | None]
+
+
+def run_local(calls: Iterable[CallInput], stage: Callable, options: Any, workers: int = 1) -> Iterator[Outcome]:
+    """Each call through ``stage`` on ``workers`` threads, at most ``2 * workers`` calls in flight."""
+    if workers <= 1:
+        for call in calls:
+            try:
+                yield call, stage(call, options), None
+            except Exception as e:
+                yield call, None, e
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="callqa") as pool:
+        pending: dict[Future, CallInput] = {}
+        queue = iter(calls)
+        while True:
+            while len(pending) < 2 * workers:
+                call = next(queue, None)
+                if call is None:
+                    break
+                pending[pool.submit(stage, call, options)] = call
+            if not pending:
+                return
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                call = pending.pop(future)
+                error = future.exception()
+                yield call, None if error else future.result(), error
+
+
+class _Transcriber:
+    """A Ray actor: loads the engine once, then turns calls into transcribed results."""
+
+    def __init__(self, options: Any) -> None:
+        from callqa.transcribe import get_engine
+
+        self.options = options
+        get_engine(options.transcribe)  # load now, not with the first call
+
+    def transcribe(self, call: CallInput) -> CallResult:
+        from callqa.pipeline import transcribe_call
+
+        return transcribe_call(call, self.options)
+
+
+def _finish(result: CallResult, options: Any) -> CallResult:
+    from callqa.pipeline import finish_call
+
+    return finish_call(result, options)
+
+
+def _whole(stage: Callable, call: CallInput, options: Any) -> CallResult:
+    return stage(call, options)
+
+
+def run_ray(
+    calls: Iterable[CallInput], stage: Callable, options: Any, workers: int = 1, address: str | None = None
+) -> Iterator[Outcome]:
+    """Each call through ``stage`` on Ray: audio transcription on actors, the rest as tasks."""
+    try:
+        import ray
+    except ImportError as e:  # an optional dependency
+        raise OptionError("--executor ray needs Ray: pip install 'callqa[ray]'.") from e
+    from callqa.pipeline import analyze_call, transcribe_call
+
+    started_here = not ray.is_initialized()
+    if started_here:
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        gpu = options.transcribe.device == "cuda"
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        if not gpu:  # CPU actors hold a CPU each: leave one for the scoring tasks, or nothing would score
+            workers = min(max(1, workers), max(1, cpus - 1))
+        actor_cls = ray.remote(num_gpus=1 if gpu else 0, num_cpus=0 if gpu or cpus <= workers else 1)(_Transcriber)
+        finish = ray.remote(num_cpus=1)(_finish)
+        whole = ray.remote(num_cpus=1)(_whole)
+        actors: list = []
+        pending: dict[Any, CallInput] = {}
+        queue = iter(calls)
+        turn = 0
+        while True:
+            while len(pending) < 2 * workers:
+                call = next(queue, None)
+                if call is None:
+                    break
+                if call.kind == "audio" and stage in (analyze_call, transcribe_call):
+                    if len(actors) < workers:
+                        actors.append(actor_cls.remote(options))
+                    ref = actors[turn % len(actors)].transcribe.remote(call)
+                    turn += 1
+                    if stage is analyze_call:
+                        ref = finish.remote(ref, options)
+                else:
+                    ref = whole.remote(stage, call, options)
+                pending[ref] = call
+            if not pending:
+                return
+            done, _ = ray.wait(list(pending), num_returns=1)
+            for ref in done:
+                call = pending.pop(ref)
+                try:
+                    yield call, ray.get(ref), None
+                except Exception as e:
+                    yield call, None, getattr(e, "cause", None) or e
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def run_calls(
+    calls: Iterable[CallInput], stage: Callable, options: Any, executor: str = "local", workers: int = 1, address: str | None = None
+) -> Iterator[Outcome]:
+    if executor == "local":
+        return run_local(calls, stage, options, workers)
+    if executor == "ray":
+        return run_ray(calls, stage, options, workers, address)
+    raise OptionError(f"The 'executor' option must be one of {list(EXECUTORS)}. Got {executor!r} instead.")
