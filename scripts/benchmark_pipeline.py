@@ -102,7 +102,7 @@ def main() -> None:
     batched_s, _ = plain_faster_whisper(files, base, batch_size=args.batch_size)
     print(f"{len(files)} files, {audio_s:.1f} s of audio, model {args.model} on {args.device}")
     print(f"plain faster-whisper          {plain_s:7.1f} s  {audio_s / plain_s:5.1f}x real time")
-    print(f"faster-whisper batched ({args.batch_size:<2})   {batched_s:7.1f} s  {audio_s / batched_s:5.1f}x real time (its BatchedInferencePipeline, file by file)")
+    print(f"{f'faster-whisper batched ({args.batch_size})':29} {batched_s:7.1f} s  {audio_s / batched_s:5.1f}x real time (its BatchedInferencePipeline, file by file)")
     rows = []
     batched_label = f"callqa --workers {args.workers} --batch-size {args.batch_size}"
     for label, workers, batch in (("callqa, 1 call at a time", 1, 0), (batched_label, args.workers, args.batch_size)):

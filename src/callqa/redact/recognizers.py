@@ -275,7 +275,8 @@ NOT_NAMES = frozenset(
     hi hello hey bye goodbye thanks thank cheers morning afternoon evening everyone all guys sir madam maam mate love
     dear please much lot um uh erm er hmm mm ah oh yes today tomorrow yesterday tonight now then there monday
     tuesday wednesday thursday friday saturday sunday weekend january february march april may june july august
-    september october november december spelled spelt spell spelling perfect glad order number account card policy address postcode thing""".split()
+    september october november december spelled spelt spell spelling man mate buddy pal dude folks lady gentleman
+    darling son pounds pound dollars dollar euros euro quid pence cents percent perfect glad order number account card policy address postcode thing""".split()
 )
 BUSINESS_WORDS = frozenset(
     """hotel inn airlines airline air utilities energy mobile wireless bank society insurance support services
@@ -318,7 +319,8 @@ class NameRecognizer(CallRecognizer):
         out = []
         for e in doc.ents:
             if e.label_ == "PERSON" and any(t.is_alpha and t.lower_ not in NOT_NAMES and not t.is_stop for t in e) \
-                    and not any(t.lower_ in BUSINESS_WORDS for t in e) and not all(t.is_upper and len(t) <= 3 for t in e):
+                    and not any(t.lower_ in BUSINESS_WORDS for t in e) and not all(t.is_upper and len(t) <= 3 for t in e) \
+                    and not (len(e) == 1 and e[0].pos_ in FUNCTION_POS | {"VERB", "ADJ", "ADV"}):  # "Turn on ..."
                 out.append(_result("PERSON", e.start_char, e.end_char, 0.85, "spacy person"))
         i = 0
         while i < len(doc):
