@@ -201,3 +201,20 @@ def test_batch_writes_the_beeped_copy_next_to_the_results(stereo_clip_path, tmp_
     validate_call(d)
     assert d["source"]["redacted_audio"] == "audio/stereo_diarization.flac"
     assert (tmp_path / "out" / "audio" / "stereo_diarization.flac").stat().st_size > 1000
+
+
+def test_manifest_columns_carried_into_the_outputs_are_redacted(tmp_path):
+    from callqa.pipeline import PipelineOptions, analyze_batch, score_call
+
+    (tmp_path / "c1.txt").write_text("Agent: Hello, how can I help?\nCustomer: My bill is wrong.\nAgent: I've fixed it.\nCustomer: Thanks, bye.\n", encoding="utf-8")
+    (tmp_path / "calls.csv").write_text(
+        "call_id,path,agent_id,team,started_at,agent_channel,customer_phone,customer_name,queue\n"
+        "c1,c1.txt,A-1,T-1,2026-11-02,auto,07700 900123,Jane Smith,billing\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert analyze_batch([], out, PipelineOptions(), manifest=tmp_path / "calls.csv", stage=score_call).done == 1
+    d = json.loads((out / "calls" / "c1.json").read_text(encoding="utf-8"))
+    assert d["extra"] == {"customer_phone": "[PHONE]", "customer_name": "[NAME]", "queue": "billing"}
+    table = (out / "calls.csv").read_text(encoding="utf-8")
+    assert "07700" not in table and "Jane" not in table and "billing" in table

@@ -274,6 +274,24 @@ def _redact_strings(value: Any, originals: list[str], spans: list[list[PiiSpan]]
     return value
 
 
+def redact_fields(fields: dict[str, str], redactor: Redactor) -> dict[str, str]:
+    """Manifest columns carried into the outputs, each value read with its column name as context
+    ("customer phone: 07700 900123") and redacted like the turns."""
+    out = {}
+    for key, value in fields.items():
+        if not isinstance(value, str) or not value.strip():
+            out[key] = value
+            continue
+        head = key.replace("_", " ") + ": "
+        spans = [replace(s, start=s.start - len(head), end=s.end - len(head)) for s in redactor.find(head + value) if s.end > len(head)]
+        out[key] = redact_text(value, [replace(s, start=max(0, s.start)) for s in spans])
+    return out
+
+
+def _field_findings(before: dict[str, str], after: dict[str, str]) -> list[dict[str, str]]:
+    return [{"type": m.group(1)} for k in after if after[k] != before.get(k) for m in re.finditer(r"\[([A-Z_]+)\]", str(after[k]))]
+
+
 def redact_result(result: CallResult, redactor: Redactor | None = None) -> CallResult:
     """``result`` with personal data replaced by tags in every text it carries, and a ``redaction`` record."""
     spans = find_in_call(result.turns, redactor)
@@ -292,12 +310,16 @@ def redact_result(result: CallResult, redactor: Redactor | None = None) -> CallR
     def clean(value):
         return None if value is None else _redact_strings(value, originals, spans, surfaces)
 
+    extra = redact_fields(result.extra, redactor or get_redactor())
+    for kind in (f["type"] for f in _field_findings(result.extra, extra)):
+        counts[kind] = counts.get(kind, 0) + 1
     roles = result.roles
     if roles is not None and roles.cues:
         roles = replace(roles, cues=tuple(clean(list(roles.cues))))
     return replace(
         result,
         turns=tuple(turns),
+        extra=extra,
         roles=roles,
         scores=clean(result.scores),
         offers=clean(result.offers),
