@@ -79,3 +79,16 @@ def test_resume_after_sigkill_every_call_done_exactly_once(transcripts, tmp_path
     import pandas as pd
 
     assert sorted(pd.read_csv(out / "calls.csv")["call_id"]) == [f"call-{i:02d}" for i in range(30)]
+
+
+def test_resume_removes_what_a_killed_run_left_half_written(tmp_path):
+    from callqa.resume import remove_stale_temp_files
+
+    out = tmp_path / "out"
+    leftovers = [out / "calls" / ".c1.json.x1.tmp", out / "audio" / ".c1.flac.x2.tmp.flac", out / ".calls.csv.x3.tmp"]
+    keep = [out / "calls" / "c1.json", out / "audio" / "c1.flac"]
+    for p in leftovers + keep:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(b"x")
+    assert remove_stale_temp_files(out) == 3
+    assert not any(p.exists() for p in leftovers) and all(p.exists() for p in keep)

@@ -54,9 +54,9 @@ def folder_lock(out_dir: Path):
 def remove_stale_temp_files(out_dir: Path) -> int:
     """Temporary files a killed run left behind (never read: outputs are only ever renamed into place)."""
     n = 0
-    for folder in (out_dir, out_dir / "calls", out_dir / "report", out_dir / "report" / "calls"):
+    for folder in (out_dir, out_dir / "calls", out_dir / "audio", out_dir / "report", out_dir / "report" / "calls"):
         if folder.is_dir():
-            for p in folder.glob(".*.tmp"):
+            for p in [*folder.glob(".*.tmp"), *folder.glob(".*.tmp.*")]:
                 p.unlink(missing_ok=True)
                 n += 1
     return n

@@ -338,6 +338,7 @@ def redact_audio(result: CallResult, out_path: str | Path, pad_s: float = 0.15) 
     import numpy as np
 
     from callqa.audio import load_audio, save_audio
+    from callqa.report.tables import atomic_write_with
 
     if (result.source or {}).get("kind") != "audio" or not result.redaction:
         return None
@@ -354,8 +355,5 @@ def redact_audio(result: CallResult, out_path: str | Path, pad_s: float = 0.15) 
             t = np.arange(b - a) / rate
             x[:, a:b] = (0.05 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.float32)
     out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp{out_path.suffix}")
-    save_audio(tmp, x, rate)
-    tmp.replace(out_path)
+    atomic_write_with(out_path, lambda tmp: save_audio(tmp, x, rate), suffix=".tmp" + out_path.suffix)
     return out_path

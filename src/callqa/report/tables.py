@@ -10,7 +10,7 @@ import csv
 import json
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +23,32 @@ TABLE_COLUMNS = (
 )
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+def atomic_write_with(path: str | Path, write: Callable[[Path], None], suffix: str = ".tmp") -> None:
+    """Write ``path`` by calling ``write`` on a temporary name beside it, then renaming that into place.
+
+    The temporary name is ``.<name>.<random><suffix>``; a suffix other than ``.tmp`` must start with ``.tmp`` (a
+    writer that picks its format from the extension gets ``.tmp.flac``), so a killed run's leftovers are found.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+        write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: str | Path, data: bytes) -> None:
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+
+    atomic_write_with(path, write)
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
@@ -140,15 +153,7 @@ def write_tables(out_dir: str | Path, docs: Iterable[dict[str, Any]] | None = No
 
 def write_parquet(frame, path: str | Path) -> None:
     """``frame`` as Parquet at ``path``, atomically."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_with(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 FAILURE_COLUMNS = ("call_id", "path", "stage", "error", "message")
