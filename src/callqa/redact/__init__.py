@@ -174,14 +174,8 @@ def find_in_call(turns: tuple[Turn, ...] | list[Turn], redactor: Redactor | None
         offsets.append(pos)
         joined.append(t.text)
         pos += len(t.text) + 1
-    per_turn: list[list[PiiSpan]] = [[] for _ in turns]
-    for s in redactor.find("\n".join(joined)):
-        for i, off in enumerate(offsets):
-            end_of_turn = off + len(turns[i].text)
-            if s.start < end_of_turn and s.end > off:
-                a, b = max(s.start, off) - off, min(s.end, end_of_turn) - off
-                per_turn[i].append(replace(s, start=a, end=b))
-    return per_turn
+    found = redactor.find("\n".join(joined))
+    return [_clip(found, off, off + len(t.text)) for off, t in zip(offsets, turns)]
 
 
 def _word_offsets(turn: Turn) -> list[tuple[int, int]] | None:
@@ -238,7 +232,7 @@ def _redact_turn(turn: Turn, spans: list[PiiSpan]) -> tuple[Turn, list[dict[str,
 
 
 def _clip(spans: list[PiiSpan], start: int, end: int) -> list[PiiSpan]:
-    """The spans touching ``[start, end)``, shifted to start there; one that runs past either edge is kept whole."""
+    """The spans touching ``[start, end)``, cut to it and shifted so that ``start`` is 0."""
     return [replace(s, start=max(s.start, start) - start, end=min(s.end, end) - start) for s in spans if s.start < end and s.end > start]
 
 
@@ -274,26 +268,24 @@ def _redact_strings(value: Any, originals: list[str], spans: list[list[PiiSpan]]
     return value
 
 
-def redact_fields(fields: dict[str, str], redactor: Redactor) -> dict[str, str]:
+def redact_fields(fields: dict[str, str], redactor: Redactor) -> tuple[dict[str, str], list[str]]:
     """Manifest columns carried into the outputs, each value read with its column name as context
-    ("customer phone: 07700 900123") and redacted like the turns."""
-    out = {}
+    ("customer phone: 07700 900123") and redacted like the turns; also the types found."""
+    out, kinds = {}, []
     for key, value in fields.items():
         if not isinstance(value, str) or not value.strip():
             out[key] = value
             continue
         head = key.replace("_", " ") + ": "
-        spans = [replace(s, start=s.start - len(head), end=s.end - len(head)) for s in redactor.find(head + value) if s.end > len(head)]
-        out[key] = redact_text(value, [replace(s, start=max(0, s.start)) for s in spans])
-    return out
-
-
-def _field_findings(before: dict[str, str], after: dict[str, str]) -> list[dict[str, str]]:
-    return [{"type": m.group(1)} for k in after if after[k] != before.get(k) for m in re.finditer(r"\[([A-Z_]+)\]", str(after[k]))]
+        spans = _clip(redactor.find(head + value), len(head), len(head) + len(value))
+        out[key] = redact_text(value, spans)
+        kinds += [s.type for s in spans]
+    return out, kinds
 
 
 def redact_result(result: CallResult, redactor: Redactor | None = None) -> CallResult:
     """``result`` with personal data replaced by tags in every text it carries, and a ``redaction`` record."""
+    redactor = redactor or get_redactor()
     spans = find_in_call(result.turns, redactor)
     turns, found = [], []
     for i, (turn, turn_spans) in enumerate(zip(result.turns, spans)):
@@ -303,16 +295,14 @@ def redact_result(result: CallResult, redactor: Redactor | None = None) -> CallR
     originals = [t.text for t in result.turns]
     found_text = {t.text[s.start : s.end]: s.type for t, ss in zip(result.turns, spans) for s in ss if s.end - s.start >= 3}
     surfaces = {k: found_text[k] for k in sorted(found_text, key=len, reverse=True)}
+    extra, extra_kinds = redact_fields(result.extra, redactor)
     counts: dict[str, int] = {}
-    for f in found:
-        counts[f["type"]] = counts.get(f["type"], 0) + 1
+    for kind in [f["type"] for f in found] + extra_kinds:
+        counts[kind] = counts.get(kind, 0) + 1
 
     def clean(value):
         return None if value is None else _redact_strings(value, originals, spans, surfaces)
 
-    extra = redact_fields(result.extra, redactor or get_redactor())
-    for kind in (f["type"] for f in _field_findings(result.extra, extra)):
-        counts[kind] = counts.get(kind, 0) + 1
     roles = result.roles
     if roles is not None and roles.cues:
         roles = replace(roles, cues=tuple(clean(list(roles.cues))))
