@@ -15,8 +15,9 @@ files. Each keeps a bounded number of calls in flight, so memory stays flat howe
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from typing import Any
 
 from callqa.errors import OptionError
@@ -24,6 +25,22 @@ from callqa.model import CallInput, CallResult
 
 EXECUTORS = ("local", "ray")
 Outcome = tuple[CallInput, CallResult | None, BaseException | None]
+
+
+def _bounded(calls: Iterable[CallInput], limit: int, submit: Callable[[CallInput], Any], finished: Callable[[list], Iterable]) -> Iterator[tuple[CallInput, Any]]:
+    """Submit calls, never more than ``limit`` unfinished; yield each call with its handle as ``finished`` reports it."""
+    pending: dict[Any, CallInput] = {}
+    queue = iter(calls)
+    while True:
+        while len(pending) < limit:
+            call = next(queue, None)
+            if call is None:
+                break
+            pending[submit(call)] = call
+        if not pending:
+            return
+        for handle in finished(list(pending)):
+            yield pending.pop(handle), handle
 
 
 def run_local(calls: Iterable[CallInput], stage: Callable, options: Any, workers: int = 1) -> Iterator[Outcome]:
@@ -36,21 +53,15 @@ def run_local(calls: Iterable[CallInput], stage: Callable, options: Any, workers
                 yield call, None, e
         return
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="callqa") as pool:
-        pending: dict[Future, CallInput] = {}
-        queue = iter(calls)
-        while True:
-            while len(pending) < 2 * workers:
-                call = next(queue, None)
-                if call is None:
-                    break
-                pending[pool.submit(stage, call, options)] = call
-            if not pending:
-                return
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                call = pending.pop(future)
-                error = future.exception()
-                yield call, None if error else future.result(), error
+        def submit(call: CallInput):
+            return pool.submit(stage, call, options)
+
+        def first_done(futures: list):
+            return wait(futures, return_when=FIRST_COMPLETED)[0]
+
+        for call, future in _bounded(calls, 2 * workers, submit, first_done):
+            error = future.exception()
+            yield call, None if error else future.result(), error
 
 
 class _Transcriber:
@@ -100,33 +111,21 @@ def run_ray(
         finish = ray.remote(num_cpus=1)(_finish)
         whole = ray.remote(num_cpus=1)(_whole)
         actors: list = []
-        pending: dict[Any, CallInput] = {}
-        queue = iter(calls)
-        turn = 0
-        while True:
-            while len(pending) < 2 * workers:
-                call = next(queue, None)
-                if call is None:
-                    break
-                if call.kind == "audio" and stage in (analyze_call, transcribe_call):
-                    if len(actors) < workers:
-                        actors.append(actor_cls.remote(options))
-                    ref = actors[turn % len(actors)].transcribe.remote(call)
-                    turn += 1
-                    if stage is analyze_call:
-                        ref = finish.remote(ref, options)
-                else:
-                    ref = whole.remote(stage, call, options)
-                pending[ref] = call
-            if not pending:
-                return
-            done, _ = ray.wait(list(pending), num_returns=1)
-            for ref in done:
-                call = pending.pop(ref)
-                try:
-                    yield call, ray.get(ref), None
-                except Exception as e:
-                    yield call, None, getattr(e, "cause", None) or e
+        turns = itertools.count()
+
+        def submit(call: CallInput):
+            if call.kind == "audio" and stage in (analyze_call, transcribe_call):
+                if len(actors) < workers:
+                    actors.append(actor_cls.remote(options))
+                ref = actors[next(turns) % len(actors)].transcribe.remote(call)
+                return finish.remote(ref, options) if stage is analyze_call else ref
+            return whole.remote(stage, call, options)
+
+        for call, ref in _bounded(calls, 2 * workers, submit, lambda refs: ray.wait(refs, num_returns=1)[0]):
+            try:
+                yield call, ray.get(ref), None
+            except Exception as e:
+                yield call, None, getattr(e, "cause", None) or e
     finally:
         if started_here:
             ray.shutdown()

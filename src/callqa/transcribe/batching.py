@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from callqa.model import Segment, Word
+from callqa.model import Segment
 
 SAMPLE_RATE = 16000
 WINDOW_S = 30.0
@@ -101,6 +101,8 @@ class CrossCallBatcher:
 
         from faster_whisper import BatchedInferencePipeline
 
+        from callqa.transcribe.faster_whisper import to_segment
+
         o = self.options
         # Each recording starts GAP after the previous one (and after time 0), on a 20 ms step: faster-whisper's
         # word-time heuristics look at the time since the last word, and rounds absolute times; this way they see
@@ -144,15 +146,5 @@ class CrossCallBatcher:
             def restore(t: float, is_end: bool = False) -> float:
                 return round(float(speech_map.get_original_time(max(0.0, float(t) - shift), is_end=is_end)), 3)
 
-            out[k].append(
-                Segment(
-                    start=restore(s.start),
-                    end=restore(s.end, is_end=True),
-                    text=s.text.strip(),
-                    words=tuple(Word(restore(w.start), restore(w.end, is_end=True), w.word, round(float(w.probability), 4)) for w in (s.words or ())),
-                    avg_logprob=float(s.avg_logprob),
-                    no_speech_prob=float(s.no_speech_prob),
-                    compression_ratio=float(s.compression_ratio),
-                )
-            )
+            out[k].append(to_segment(s, restore, restore))
         return out

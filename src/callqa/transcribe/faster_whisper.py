@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -95,19 +96,28 @@ class FasterWhisperEngine:
             no_speech_threshold=o.no_speech_threshold,
             hallucination_silence_threshold=o.hallucination_silence_threshold,
         )
-        out = [
-            Segment(
-                start=float(s.start),
-                end=float(s.end),
-                text=s.text.strip(),
-                words=tuple(
-                    Word(start=round(float(w.start), 3), end=round(float(w.end), 3), word=w.word, prob=round(float(w.probability), 4))
-                    for w in (s.words or ())
-                ),
-                avg_logprob=float(s.avg_logprob),
-                no_speech_prob=float(s.no_speech_prob),
-                compression_ratio=float(s.compression_ratio),
-            )
-            for s in segments
-        ]
-        return out, info.language
+        return [to_segment(s, _seconds, _milliseconds) for s in segments], info.language
+
+
+def _seconds(t: float, is_end: bool = False) -> float:
+    return float(t)
+
+
+def _milliseconds(t: float, is_end: bool = False) -> float:
+    return round(float(t), 3)
+
+
+def to_segment(s, segment_time: Callable[..., float], word_time: Callable[..., float]) -> Segment:
+    """callqa's Segment for one of faster-whisper's; the time functions (``f(t, is_end=...)``) place its times."""
+    return Segment(
+        start=segment_time(s.start),
+        end=segment_time(s.end, is_end=True),
+        text=s.text.strip(),
+        words=tuple(
+            Word(start=word_time(w.start), end=word_time(w.end, is_end=True), word=w.word, prob=round(float(w.probability), 4))
+            for w in (s.words or ())
+        ),
+        avg_logprob=float(s.avg_logprob),
+        no_speech_prob=float(s.no_speech_prob),
+        compression_ratio=float(s.compression_ratio),
+    )
