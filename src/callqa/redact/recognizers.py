@@ -17,11 +17,11 @@ Insurance numbers, spaCy's PERSON entities); these add what a call centre transc
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from importlib import resources
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from spacy.lang.en.stop_words import STOP_WORDS
+
+from callqa.lexicon import NOT_NAMES, name_lists
 
 CONTEXT_CHARS = 90
 """How far back (characters of the call, across turns) a cue such as "card number" still types a number."""
@@ -257,27 +257,6 @@ class DateOfBirthRecognizer(CallRecognizer):
         return [_result("DOB", s, e, 0.9, "date after a birth question") for s, e in spans if nearest_cue(text, s) == "DOB"]
 
 
-@lru_cache(maxsize=1)
-def name_lists() -> tuple[frozenset[str], frozenset[str]]:
-    data = resources.files("callqa.redact") / "data"
-    first = frozenset((data / "first_names.txt").read_text(encoding="utf-8").split())
-    last = frozenset((data / "last_names.txt").read_text(encoding="utf-8").split())
-    return first, last
-
-
-NOT_NAMES = frozenset(
-    """calling phoning ringing speaking here just really still very so glad sure fine good great okay ok alright right
-    sorry afraid happy looking trying going wondering hoping after about regarding from with your a an the not no yes
-    yeah yep nope well actually basically literally gonna wanna customer service team department billing support sales
-    manager agent advisor adviser representative help helping hold back frustrated annoyed upset worried confused
-    ridiculous unacceptable fantastic brilliant perfect lovely wonderful cool done ready waiting told been having
-    getting doing making taking leaving moving paying using ringing one two three four five six seven eight nine ten
-    hi hello hey bye goodbye thanks thank cheers morning afternoon evening everyone all guys sir madam maam mate love
-    dear please much lot um uh erm er hmm mm ah oh yes today tomorrow yesterday tonight now then there monday
-    tuesday wednesday thursday friday saturday sunday weekend january february march april may june july august
-    september october november december spelled spelt spell spelling man mate buddy pal dude folks lady gentleman
-    darling son pounds pound dollars dollar euros euro quid pence cents percent perfect glad order number account card policy address postcode thing""".split()
-)
 BUSINESS_WORDS = frozenset(
     """hotel inn airlines airline air utilities energy mobile wireless bank society insurance support services
     service broadband telecom rentals gyms gym fitness clinic credit union home post mail care team group ltd inc
