@@ -127,3 +127,25 @@ def test_nlp_score_command_writes_the_same_json_as_analyze(tmp_path):
     bad.write_bytes(b"RIFF")
     r3 = CliRunner().invoke(app, ["score", str(bad), "--out", str(tmp_path / "b")])
     assert r3.exit_code == 1 and "takes transcripts" in r3.output
+
+
+def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
+    """`callqa train --dev A --dev B` trains, then evaluates on each folder (the evaluate function twice)."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from callqa.cli import app
+
+    corpus = ROOT / "models" / "corpus"
+    folders = {"train": sorted((corpus / "train").glob("*.json"))[:8], "a": sorted((corpus / "dev").glob("*.json"))[:2], "b": sorted((corpus / "holdout").glob("*.json"))[:2]}
+    for name, files in folders.items():
+        (tmp_path / name).mkdir()
+        for f in files:
+            shutil.copy(f, tmp_path / name / f.name)
+    r = CliRunner().invoke(app, ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--dev", str(tmp_path / "a"), "--dev", str(tmp_path / "b")])
+    assert r.exit_code == 0, r.output
+    card = json.loads((tmp_path / "m" / "card.json").read_text())
+    assert set(card["metrics"]) == {"a", "b"}
+    assert card["metrics"]["b"]["calls"] == 2 and 0.0 <= card["metrics"]["b"]["phase_accuracy"] <= 1.0
+    assert card["training_data"]["calls"] == 8

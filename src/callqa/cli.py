@@ -209,14 +209,14 @@ def score(
 def train(
     labelled_dir: Path = typer.Argument(..., help="Folder of labelled calls in the annotation format (docs/ANNOTATION.md)."),
     out: Path = typer.Option(Path("models/turn-tagger"), "--out", "-o", help="Where to write tagger.skops and card.json."),
-    dev: Optional[Path] = typer.Option(None, "--dev", help="Held-out labelled calls whose metrics go into the model card."),
+    dev: Optional[list[Path]] = typer.Option(None, "--dev", help="Held-out labelled calls whose metrics go into the model card, under the folder's name; may be given more than once."),
     verbose: bool = VerboseOpt,
 ) -> None:
     """Train the dialogue-act and phase tagger on labelled calls."""
     from callqa.nlp import train as train_tagger
 
     _setup_logging(verbose)
-    path = train_tagger(labelled_dir, out, dev_dir=dev)
+    path = train_tagger(labelled_dir, out, dev_dirs=dev or ())
     typer.echo(f"Trained on {labelled_dir}; model written to {path} (card: {path.parent / 'card.json'}).")
 
 

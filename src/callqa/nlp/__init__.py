@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Sequence
 
 from callqa.errors import ModelError
 from callqa.model import CallResult, PhaseSpan, Turn
@@ -55,10 +56,11 @@ def asr_like(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     return tuple(replace(t, text=normalise(t.text)) for t in turns)
 
 
-def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_C: float = 0.1, dev_dir: str | Path | None = None) -> Path:
+def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_C: float = 0.1, dev_dirs: Sequence[str | Path] = ()) -> Path:
     """Fit the tagger on every labelled call in ``labelled_dir`` and write ``out_dir/tagger.skops`` and its card.
 
-    With ``dev_dir``, the card also records the model's metrics on those held-out calls.
+    For each folder in ``dev_dirs`` the card also records the model's metrics on those held-out calls, under the
+    folder's name.
     """
     import skops.io as sio
 
@@ -83,15 +85,14 @@ def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_
         "libraries": _versions(),
     }
     load_tagger.cache_clear()
-    if dev_dir is not None:
+    card["metrics"] = {}
+    for dev_dir in dev_dirs:
         r = evaluate(dev_dir, str(out)).as_dict()
-        card["metrics"] = {
-            "dev": {
-                "folder": Path(dev_dir).name,
-                **{k: r[k] for k in ("calls", "turns", "phase_accuracy", "phase_macro_f1", "act_macro_f1")},
-                "acts_f1": {k: v["f1"] for k, v in r["acts"].items()},
-                "phases_f1": {k: v["f1"] for k, v in r["phases"].items()},
-            }
+        card["metrics"][Path(dev_dir).name] = {
+            "folder": Path(dev_dir).name,
+            **{k: r[k] for k in ("calls", "turns", "phase_accuracy", "phase_macro_f1", "act_macro_f1")},
+            "acts_f1": {k: v["f1"] for k, v in r["acts"].items()},
+            "phases_f1": {k: v["f1"] for k, v in r["phases"].items()},
         }
     (out / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     return path
@@ -161,7 +162,7 @@ def annotate(result: CallResult, model_dir: str | None = None) -> CallResult:
 def evaluate(labelled_dir: str | Path, model_dir: str | None = None):
     """Tagging metrics (a TaggingReport) of the model on the labelled calls in ``labelled_dir``."""
     from callqa.nlp.corpus import load_labelled
-    from callqa.nlp.evaluate import tagging_report
+    from callqa.nlp.metrics import tagging_report
 
     calls = load_labelled(labelled_dir)
     tagged = tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls], model_dir)
