@@ -13,7 +13,7 @@ The calls were written by hand in a compact line format that is quicker to write
 Phase codes: gr greeting, ve verification, di discovery, re resolution, of offer, cl closing.
 The ``offers`` label is derived from the turns: every agent turn with an offer act, and the customer's first
 accept/decline/defer act before the next pitch ("ignored" when there is none). Source files named
-``train-*.calls`` go to ``train/``, ``dev-*.calls`` to ``dev/``.
+``train-*.calls`` go to ``train/``, ``dev-*.calls`` to ``dev/``, ``holdout-*.calls`` to ``holdout/``.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=root / "models" / "corpus")
     args = parser.parse_args()
     counts = {}
-    for split in ("train", "dev"):
+    for split in ("train", "dev", "holdout"):
         out = args.out / split
         out.mkdir(parents=True, exist_ok=True)
         for old in out.glob("*.json"):
