@@ -16,6 +16,7 @@ fitted on. offer_timing's category is a rule from the annotation guide; its valu
 from __future__ import annotations
 
 import argparse
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -105,11 +106,11 @@ intercept = {round(float(pre.intercept_), 3)}
 
 [resolution]
 # multinomial logistic regression; value = 100 * (P(resolved) + 0.5 * P(partial))
-features = {RESOLUTION!r}
+features = {json.dumps(RESOLUTION)}
 [resolution.intercepts]
 {chr(10).join(f"{s} = {round(float(res.intercept_[k]), 3)}" for s, k in zip(STATUSES, order))}
 [resolution.weights]
-{chr(10).join(f"{s} = {[round(float(w), 3) for w in res.coef_[k]]}" for s, k in zip(STATUSES, order))}
+{chr(10).join(f"{s} = {json.dumps([round(float(w), 3) for w in res.coef_[k]])}" for s, k in zip(STATUSES, order))}
 
 [offer_timing]
 # value = base[category] + relevance_bonus * relevance + calm_bonus * calm - repeat_penalty * repeats (0-100)
@@ -120,7 +121,7 @@ repeat_penalty = 10.0
 after_resolution = 70.0
 before_resolution = 15.0
 rushed_close = 10.0
-'''.replace("'", '"')
+'''
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(toml, encoding="utf-8")
     print(f"wrote {args.out}")

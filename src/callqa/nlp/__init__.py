@@ -56,7 +56,7 @@ def asr_like(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     return tuple(replace(t, text=normalise(t.text)) for t in turns)
 
 
-def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_C: float = 0.1, dev_dirs: Sequence[str | Path] = ()) -> Path:
+def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_C: float = 0.3, dev_dirs: Sequence[str | Path] = ()) -> Path:
     """Fit the tagger on every labelled call in ``labelled_dir`` and write ``out_dir/tagger.skops`` and its card.
 
     For each folder in ``dev_dirs`` the card also records the model's metrics on those held-out calls, under the

@@ -35,15 +35,19 @@ CUES: dict[str, str] = {
     "verify": r"\b(account (number|pin)|date of birth|postcode|post code|zip|security|verify|confirm (your|the)|policy number|order number|member(ship)? (number|id)|booking reference|reference|email (on|address)|last (four|three)|first line|surname|full name|your name|tag number|confirmation number|service address|pin)\b",
     "empathy": r"\b(frustrating|annoying|horrible|nasty|scary|rotten|nuisance|no fun|i understand|i can imagine|that must|oh no|oh dear|oh goodness|sorry to hear|glad (you'?re|that)|rough)\b",
     "money": r"\b(pounds?|dollars?|quid|bucks|per month|a month|price|percent|discount|half (price|off)|deal|cheaper|save|saving|fee|charge|cost|free)\b",
-    "pitch": r"\b(upgrade|plan|add(ed|-on| on)?|package|bundle|cover|insurance|membership|protection|warranty|would you like|interested|worth|deal|offer|have you (heard|seen|thought|tried)|you should|you could save|sign you up|set (those|that|it) up|switch you)\b",
-    "urgency": r"\b(today only|only today|ends (this|on|friday|today)|last chance|midnight|regret|really should|no ?brainer|everyone|mad to miss|silly to say no|won'?t come back|price goes up|not fair)\b",
-    "decline": r"\b(no thanks?|no thank you|i'?m (fine|good|alright|ok|okay|happy with)|don'?t (need|want)|not interested|i said no|no\b|nope|i'?m sure|i'?ve got that|i have cover)\b",
+    "pitch": r"\b(upgrade|plan|add(ed|-on| on)?|package|bundle|cover|insurance|membership|protection|warranty|would you like|interested|worth|deal|offer|have you (heard|seen|thought|tried)|you should|you could save|sign you up|set (those|that|it) up|switch you|you could (get|save|have|trade|switch|add|upgrade)|trade (it )?in|tier|premium|one more thing|just so you know|by the way|before you go|while (i'?ve got you|you'?re (on|here)|we'?re on)|for (only|just)|(a|per) (day|week|month|year) (more|extra))\b",
+    "urgency": r"\b(today only|only today|ends (this|on|friday|today)|last chance|midnight|regret|really should|no ?brainer|everyone|mad to miss|silly to say no|won'?t come back|price goes up|not fair|(lots of|most) (people|customers)|are you sure|you'?ll lose)\b",
+    "decline": r"\b(no thanks?|no thank you|i'?m (fine|good|alright|ok|okay|happy with)|don'?t (need|want)|not interested|i said no|no\b|nope|i'?m sure|i'?ve got that|i have cover|nah|no need|leave it|i'?ll pass|i'?d rather|(i think )?we'?re (fine|good|alright|ok|okay|covered|sorted)|i (really )?like (this|my|the one)|don'?t think so|not for me|happy as (i am|it is))\b",
     "accept": r"\b(go on then|yes please|go for it|sign me up|sounds good|let'?s do it|why not|that'?d be great|makes sense|yeah go|sure yeah)\b",
     "defer": r"\b(maybe|later|think about it|send me (the )?details|let me (think|check)|i'?ll (look|see|check|think)|not right now|i'?ll have a look)\b",
     "fixed": r"\b(done|sorted|fixed|i'?ve (updated|refunded|booked|moved|cancell?ed|unlocked|added|frozen|extended|issued|sent|set up|put|switched|entered|raised|filed|started|waived|blocked|applied|taken)|all set|good to go|you'?re (back|in|booked|all)|is (now|blocked|updated)|from today|that'?s (updated|the fix))\b",
     "confirm": r"\b(works|working|that'?s sorted|perfect|great|brilliant|that'?s fine|back on|i'?m in|that helps|that'?s what i|that'?ll work|fine|okay that|alright|awesome|lovely)\b",
     "complaint": r"\b(ridiculous|unacceptable|joke|terrible|worried|annoying|never|not okay|can'?t believe|already (called|tried)|still|doesn'?t help|thanks for nothing|unbelievable|wrong|twice|too high|can'?t (pay|afford))\b",
-    "escalation": r"\b(transfer|supervisor|manager|escalat\w*|ticket|investigation|call you back|callback|ring back|(fraud|credit|engineering|cancellations) (team|department|line)|tier two|engineer|file a claim|report|courier will|follow up|will (contact|email|call) you)\b",
+    # Escalation: handing the issue beyond this agent on this call, in four kinds the classifier weighs apart.
+    "transfer": r"\b(transfer\w*|put(ting)? you (through|over)|connect(ing)? you (to|with)|pass(ing)? you (over|on|to))\b",
+    "senior": r"\b(supervisor|manager|team leader|senior \w+|specialists?|someone (more )?senior|someone else)\b",
+    "handoff": r"\b(escalat\w*|ticket|case|investigation|dispute|referr?(al|ed|ing)?|rais(e|ed|ing) (a|an|it|this)|logg?(ed|ing)? (a|an|it|this)|submitted|(opened|opening|open) (a|an)|pass(ed|ing)? (it|this|that|them) (on|to|over)|\w+ (team|department|desk))\b",
+    "callback": r"\b((call|ring|phone) you back|callback|call back|get back to you|(will|'ll|to) (contact|call|ring|phone) you|be in touch|follow up)\b",
     "wow": r"\b(wow|amazing|incredible|made (my|our) (day|weekend)|best (customer )?service|you'?re a star|legend|you'?re amazing|oh my goodness)\b",
     "anything_else": r"\banything else\b",
     "problem": r"\b(problem|issue|not working|doesn'?t work|won'?t|can'?t|stopped|broken|leak\w*|no (signal|internet|water)|wrong|missing|lost|stolen|charged|locked|cancelled|down)\b",
@@ -128,8 +132,24 @@ def _syntax_vector(doc, raw: str) -> np.ndarray:
 N_CUES = len(CUES)
 N_SYNTAX = 11
 # Hand-made features come first in each row: local cues and syntax, speaker, position (6), history (6),
-# the previous and next turns' cues and syntax, previous speaker, same-speaker flag. Embeddings follow.
-N_HANDMADE = 3 * (N_CUES + N_SYNTAX) + 1 + 6 + 6 + 2
+# the previous and next turns' cues and syntax, previous speaker, same-speaker flag, names (2). Embeddings follow.
+N_HANDMADE = 3 * (N_CUES + N_SYNTAX) + 1 + 6 + 7 + 2 + 2
+
+
+def _name_use(turns: tuple[Turn, ...], norms: list[str]) -> np.ndarray:
+    """Per turn: does it say a name the customer gave (or a title and a name), and does it say any person's name
+    other than the agent's own (from the agent's opening turn)?"""
+    from callqa.lexicon import TITLES, name_words
+
+    words = [name_words(t) for t in norms]
+    first_agent = next((i for i, t in enumerate(turns) if t.speaker == "agent"), None)
+    own = words[first_agent] if first_agent is not None else set()
+    customer = set().union(*(w for w, t in zip(words, turns) if t.speaker == "customer")) - own
+    titled = [any(a in TITLES for a in t.split()[:-1]) for t in norms]
+    return np.array(
+        [[1.0 if (w & customer) or ti else 0.0, 1.0 if (w - own) else 0.0] for w, ti in zip(words, titled)],
+        dtype=np.float32,
+    ).reshape(len(turns), 2)
 
 
 def turn_features(calls: list[tuple[Turn, ...]], use_embeddings: bool = True) -> list[np.ndarray]:
@@ -166,6 +186,7 @@ def turn_features(calls: list[tuple[Turn, ...]], use_embeddings: bool = True) ->
                 np.minimum(so_far(cue_idx["pitch"], 1.0), 3) / 3,
                 np.minimum(so_far(cue_idx["verify"], 1.0), 3) / 3,
                 np.minimum(so_far(cue_idx["anything_else"], 1.0), 1),
+                np.minimum(so_far(cue_idx["transfer"], 1.0) + so_far(cue_idx["handoff"], 1.0) + so_far(cue_idx["callback"], 1.0), 1),
             ],
             axis=1,
         )
@@ -176,7 +197,8 @@ def turn_features(calls: list[tuple[Turn, ...]], use_embeddings: bool = True) ->
         prev_E = np.vstack([np.zeros((1, E.shape[1])), E[:-1]])
         next_E = np.vstack([E[1:], np.zeros((1, E.shape[1]))])
         same_as_prev = (agent == prev_agent).astype(np.float32)
+        names = _name_use(turns, norms[k - n : k])
         out.append(
-            np.hstack([L, agent[:, None], position, history, prev_L, next_L, prev_agent[:, None], same_as_prev[:, None], E, prev_E * 0.5, next_E * 0.5]).astype(np.float32)
+            np.hstack([L, agent[:, None], position, history, prev_L, next_L, prev_agent[:, None], same_as_prev[:, None], names, E, prev_E * 0.5, next_E * 0.5]).astype(np.float32)
         )
     return out

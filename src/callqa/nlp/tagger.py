@@ -25,7 +25,7 @@ class TurnTagger:
     def __init__(
         self,
         C: float = 0.5,
-        act_C: float = 0.1,
+        act_C: float = 0.3,
         act_threshold: float = 0.5,
         n_scaled: int | None = None,
         embedding_weight: float = 1.0,
