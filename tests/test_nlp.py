@@ -149,3 +149,22 @@ def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
     assert set(card["metrics"]) == {"a", "b"}
     assert card["metrics"]["b"]["calls"] == 2 and 0.0 <= card["metrics"]["b"]["phase_accuracy"] <= 1.0
     assert card["training_data"]["calls"] == 8
+
+
+def test_nlp_name_use_feature_sees_the_customers_name_not_the_agents_own():
+    from callqa.model import Turn
+    from callqa.nlp.features import _name_use, normalise
+
+    turns = (
+        Turn(speaker="agent", text="Thanks for calling, this is Aisha, who am I speaking with?"),
+        Turn(speaker="customer", text="Hi Aisha, it's Daniel, my bill is wrong."),
+        Turn(speaker="agent", text="Thank you Daniel, let me look at your bill."),
+        Turn(speaker="agent", text="Right, Mr Holt, that's sorted."),
+        Turn(speaker="agent", text="Aisha here again, hang on while I check the bill."),
+    )
+    f = _name_use(turns, [normalise(t.text) for t in turns])
+    assert f.shape == (5, 2)
+    assert f[2].tolist() == [1.0, 1.0]  # the customer's name
+    assert f[3, 0] == 1.0  # a title and a name
+    assert f[4].tolist() == [0.0, 0.0]  # the agent's own name, "hang", "bill": not the customer's name
+    assert _name_use((), []).shape == (0, 2)

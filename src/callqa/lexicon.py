@@ -35,13 +35,12 @@ NOT_NAMES = frozenset(
 # First names in the census lists that are also everyday words on a service call ("your bill", "hang on",
 # "a long time", "I hope", "pound sterling"): never taken as a name without a title before them.
 COMMON_WORD_NAMES = frozenset(
-    """my in else see dot will bill may mark hope grace joy june rose sunny art guy chance pat sandy dawn faith ray rich
-    frank drew gene jack kit max star king grant ward van lane long hang soon brook loan ha maple willow france denver
-    major page price carol angel holly lou don son sol al ed an do so fern iris ivy jade amber crystal penny bud buck
-    chase chip clay cliff dale dean earl ford glen hall harmony heath hunter jewel lady lee les liberty lynn miles nick
-    norm patience pearl porter reed rod rusty sky sterling storm summer winter autumn tad wade walker west win wood
-    case cash cody bell golden rocky royal sage scott shelby sonny spring tina toby young ok ernest august april
-    may marshall mason general""".split()
+    """my in else see dot will bill mark hope grace joy rose sunny art guy chance pat sandy dawn faith ray rich
+    frank drew gene jack kit max star king grant ward van lane long hang soon brook loan ha maple willow france
+    denver major page carol angel holly lou don sol al ed fern iris ivy jade amber crystal penny bud buck chase
+    clay cliff dale dean earl glen harmony heath hunter jewel lee les liberty lynn miles nick patience pearl
+    porter reed rod rusty sterling summer winter autumn tad wade walker cody bell golden rocky royal sage scott
+    shelby sonny spring tina toby young ernest marshall mason""".split()
 )
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mister"})
 
