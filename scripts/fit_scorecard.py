@@ -1,9 +1,12 @@
 """Fit the default scorecard's weights to the labelled training calls and write the TOML.
 
 Usage: python scripts/fit_scorecard.py [--train models/corpus/train] [--out src/callqa/scoring/scorecards/default.v1.toml]
+       [--out-of-fold]
 
-The calls are tagged by the shipped turn tagger (as at run time, not with their gold acts), their components
-computed, and:
+The calls are tagged by the shipped turn tagger (as at run time, not with their gold acts). With --out-of-fold
+each call is tagged instead by a tagger fitted without it (5 folds by call, as `callqa train --cv 5`), so the
+weights see the tagger's errors on calls it has not seen rather than its near-perfect tags of its own training
+calls. Their components are computed, and:
 - rapport (labelled 1-5): ridge regression of the label on the rapport components, each weight's sign fixed by
   the component's meaning (non-negative least squares on sign-adjusted components);
 - cross_sell_pressure (1-5): ridge regression with non-negative weights on the pressure components, over calls
@@ -22,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from callqa.nlp import tag_calls
+from callqa.nlp import load_tagger, out_of_fold_tags, tag_calls
 from callqa.nlp.corpus import corpus_hash, load_labelled
 from callqa.scoring.components import call_facts
 from callqa.scoring.dynamics import conversation_dynamics
@@ -35,9 +38,13 @@ RESOLUTION = ["confirmed", "statement", "escalation", "late_complaint", "complai
 STATUSES = ("resolved", "partial", "unresolved")
 
 
-def facts_of(folder: Path):
+def facts_of(folder: Path, out_of_fold: bool = False):
     calls = load_labelled(folder)
-    tagged = tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls])
+    if out_of_fold:
+        shipped = load_tagger()
+        tagged = out_of_fold_tags(calls, C=shipped.C, act_C=shipped.act_C)
+    else:
+        tagged = tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls])
     return calls, [call_facts(turns, conversation_dynamics(turns)) for turns in tagged]
 
 
@@ -47,8 +54,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--train", type=Path, default=ROOT / "models" / "corpus" / "train")
     parser.add_argument("--out", type=Path, default=ROOT / "src" / "callqa" / "scoring" / "scorecards" / "default.v1.toml")
+    parser.add_argument("--out-of-fold", action="store_true", help="tag each call with a tagger fitted without it (5 folds)")
     args = parser.parse_args()
-    calls, facts = facts_of(args.train)
+    calls, facts = facts_of(args.train, args.out_of_fold)
     X = lambda names, fs: np.array([[f.components[n].value for n in names] for f in fs])  # noqa: E731
 
     # Signs are fixed by meaning (more empathy never lowers rapport, a repeated pitch never lowers pressure):
@@ -76,7 +84,7 @@ def main() -> None:
         return "\n".join(f"{n} = {round(float(w), 3) + 0.0}" for n, w in zip(names, coefs))
 
     toml = f'''# callqa's default scorecard. Weights fitted by scripts/fit_scorecard.py on the labelled training calls
-# (models/corpus/train, sha256 {corpus_hash(args.train)[:16]}...); see docs/METRICS.md.
+# (models/corpus/train, sha256 {corpus_hash(args.train)[:16]}...{", tagged out of fold" if args.out_of_fold else ""}); see docs/METRICS.md.
 # A team's own scorecard copies this file, changes values, and is passed with --scorecard FILE.
 name = "callqa-default"
 version = "1.0.0"

@@ -143,12 +143,38 @@ def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
         (tmp_path / name).mkdir()
         for f in files:
             shutil.copy(f, tmp_path / name / f.name)
-    r = CliRunner().invoke(app, ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--dev", str(tmp_path / "a"), "--dev", str(tmp_path / "b")])
+    r = CliRunner().invoke(app, ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--dev", str(tmp_path / "a"), "--dev", str(tmp_path / "b"), "--cv", "2"])
     assert r.exit_code == 0, r.output
     card = json.loads((tmp_path / "m" / "card.json").read_text())
-    assert set(card["metrics"]) == {"a", "b"}
+    assert set(card["metrics"]) == {"a", "b", "cross-validation"}
     assert card["metrics"]["b"]["calls"] == 2 and 0.0 <= card["metrics"]["b"]["phase_accuracy"] <= 1.0
+    cv = card["metrics"]["cross-validation"]
+    assert cv["folds"] == 2 and cv["calls"] == 8 and 0.0 <= cv["phase_accuracy"] <= 1.0
     assert card["training_data"]["calls"] == 8
+    assert "cross-validation: phase accuracy" in r.output
+
+
+def test_nlp_out_of_fold_tags_come_from_a_tagger_fitted_without_the_call():
+    """Fold 0 (calls 0, 3, 6) is tagged exactly as by a tagger fitted on the other calls only."""
+    from dataclasses import replace
+
+    from callqa.errors import OptionError
+    from callqa.nlp import asr_like, out_of_fold_tags
+    from callqa.nlp.corpus import load_labelled
+    from callqa.nlp.features import N_HANDMADE, turn_features
+
+    calls = load_labelled(ROOT / "models" / "corpus" / "train")[:9]
+    tagged = out_of_fold_tags(calls, folds=3)
+    assert [len(t) for t in tagged] == [len(c.turns) for c in calls]
+    rest = [c for i, c in enumerate(calls) if i % 3]
+    lists = [c.turns for c in rest] + [asr_like(c.turns) for c in rest]
+    alone = TurnTagger(n_scaled=N_HANDMADE).fit(lists, turn_features(lists))
+    for i in (0, 3, 6):
+        bare = tuple(replace(t, phase=None, acts=()) for t in calls[i].turns)
+        phases, acts = alone.predict(bare, turn_features([bare])[0])
+        assert [t.phase for t in tagged[i]] == phases and [t.acts for t in tagged[i]] == acts
+    with pytest.raises(OptionError, match="cannot cross-validate 9 calls in 10 folds"):
+        out_of_fold_tags(calls, folds=10)
 
 
 def test_nlp_name_use_feature_sees_the_customers_name_not_the_agents_own():

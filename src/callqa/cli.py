@@ -210,14 +210,18 @@ def train(
     labelled_dir: Path = typer.Argument(..., help="Folder of labelled calls in the annotation format (docs/ANNOTATION.md)."),
     out: Path = typer.Option(Path("models/turn-tagger"), "--out", "-o", help="Where to write tagger.skops and card.json."),
     dev: Optional[list[Path]] = typer.Option(None, "--dev", help="Held-out labelled calls whose metrics go into the model card, under the folder's name; may be given more than once."),
+    cv: int = typer.Option(0, "--cv", help="Also cross-validate on the training calls in this many folds (by call) and put the metrics in the card; 0: no."),
     verbose: bool = VerboseOpt,
 ) -> None:
     """Train the dialogue-act and phase tagger on labelled calls."""
     from callqa.nlp import train as train_tagger
 
     _setup_logging(verbose)
-    path = train_tagger(labelled_dir, out, dev_dirs=dev or ())
+    path = train_tagger(labelled_dir, out, dev_dirs=dev or (), cv_folds=cv)
     typer.echo(f"Trained on {labelled_dir}; model written to {path} (card: {path.parent / 'card.json'}).")
+    metrics = json.loads((path.parent / "card.json").read_text(encoding="utf-8"))["metrics"]
+    for name, m in metrics.items():
+        typer.echo(f"{name}: phase accuracy {m['phase_accuracy']:.3f}, phase macro-F1 {m['phase_macro_f1']:.3f}, act macro-F1 {m['act_macro_f1']:.3f}")
 
 
 @app.command()

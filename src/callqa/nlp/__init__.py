@@ -1,7 +1,7 @@
 """Conversation NLP: each turn's dialogue acts and the call's phases, learned from labelled calls.
 
 ``train`` fits a TurnTagger on a folder of labelled calls (annotation-guide JSON) and writes it with a card;
-``annotate`` adds ``phase``/``acts`` to every turn and ``phase_spans`` to a CallResult; ``evaluate`` scores a
+``out_of_fold_tags`` tags each training call with a tagger fitted without it (cross-validation); ``annotate`` adds ``phase``/``acts`` to every turn and ``phase_spans`` to a CallResult; ``evaluate`` scores a
 model against labelled calls. Models are stored with skops and loaded only if every type in the file is on an
 explicit allow-list, never as an arbitrary pickle.
 """
@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
-from callqa.errors import ModelError
+from callqa.errors import ModelError, OptionError
 from callqa.model import CallResult, PhaseSpan, Turn
 
 logger = logging.getLogger("callqa")
@@ -56,23 +56,32 @@ def asr_like(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     return tuple(replace(t, text=normalise(t.text)) for t in turns)
 
 
-def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_C: float = 0.3, dev_dirs: Sequence[str | Path] = ()) -> Path:
+def train(
+    labelled_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    C: float = 0.5,
+    act_C: float = 0.3,
+    dev_dirs: Sequence[str | Path] = (),
+    cv_folds: int = 0,
+) -> Path:
     """Fit the tagger on every labelled call in ``labelled_dir`` and write ``out_dir/tagger.skops`` and its card.
 
     For each folder in ``dev_dirs`` the card also records the model's metrics on those held-out calls, under the
-    folder's name.
+    folder's name. With ``cv_folds`` >= 2 it records cross-validated metrics on the training calls themselves,
+    under ``cross-validation`` (see ``out_of_fold_tags``).
     """
     import skops.io as sio
 
     from callqa.nlp.corpus import corpus_hash, load_labelled
-    from callqa.nlp.features import N_HANDMADE, turn_features
-    from callqa.nlp.tagger import TurnTagger
+    from callqa.nlp.features import turn_features
 
     calls = load_labelled(labelled_dir)
+    if cv_folds and not 2 <= cv_folds <= len(calls):
+        raise OptionError(f"{labelled_dir}: cannot cross-validate {len(calls)} calls in {cv_folds} folds; use 2 to {len(calls)}.")
     # Each call is seen twice: as written and as ASR writes it, so punctuation is never the only cue.
-    turn_lists = [c.turns for c in calls] + [asr_like(c.turns) for c in calls]
-    features = turn_features(turn_lists)
-    tagger = TurnTagger(C=C, act_C=act_C, n_scaled=N_HANDMADE).fit(turn_lists, features)
+    features = turn_features([c.turns for c in calls] + [asr_like(c.turns) for c in calls])
+    tagger = _fit(calls, features, range(len(calls)), C=C, act_C=act_C)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "tagger.skops"
@@ -87,15 +96,67 @@ def train(labelled_dir: str | Path, out_dir: str | Path, *, C: float = 0.5, act_
     load_tagger.cache_clear()
     card["metrics"] = {}
     for dev_dir in dev_dirs:
-        r = evaluate(dev_dir, str(out)).as_dict()
-        card["metrics"][Path(dev_dir).name] = {
-            "folder": Path(dev_dir).name,
-            **{k: r[k] for k in ("calls", "turns", "phase_accuracy", "phase_macro_f1", "act_macro_f1")},
-            "acts_f1": {k: v["f1"] for k, v in r["acts"].items()},
-            "phases_f1": {k: v["f1"] for k, v in r["phases"].items()},
-        }
+        card["metrics"][Path(dev_dir).name] = {"folder": Path(dev_dir).name, **_card_metrics(evaluate(dev_dir, str(out)))}
+    if cv_folds:
+        tagged = _out_of_fold(calls, features, cv_folds, C=C, act_C=act_C)
+        card["metrics"]["cross-validation"] = {"folds": cv_folds, **_card_metrics(_report(calls, tagged))}
     (out / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def out_of_fold_tags(calls, folds: int = 5, *, C: float = 0.5, act_C: float = 0.3) -> list[tuple[Turn, ...]]:
+    """Every labelled call's turns tagged by a tagger fitted without it: call i is in fold ``i % folds``, and each
+    fold is tagged by a tagger fitted on the other folds (as written and as ASR writes them), as ``train`` fits.
+
+    This is how a tagger does on calls it has not seen, measured on the training calls themselves; it is what
+    ``train(cv_folds=...)`` reports and what ``scripts/fit_scorecard.py --out-of-fold`` fits the scorecard on.
+    """
+    from callqa.nlp.features import turn_features
+
+    if not 2 <= folds <= len(calls):
+        raise OptionError(f"cannot cross-validate {len(calls)} calls in {folds} folds; use 2 to {len(calls)}.")
+    features = turn_features([c.turns for c in calls] + [asr_like(c.turns) for c in calls])
+    return _out_of_fold(calls, features, folds, C=C, act_C=act_C)
+
+
+def _fit(calls, features, which, *, C: float, act_C: float):
+    """A tagger fitted on the calls numbered in ``which``; ``features`` holds every call, then its ASR-like copy."""
+    from callqa.nlp.features import N_HANDMADE
+    from callqa.nlp.tagger import TurnTagger
+
+    which = list(which)
+    n = len(calls)
+    turn_lists = [calls[i].turns for i in which] + [asr_like(calls[i].turns) for i in which]
+    return TurnTagger(C=C, act_C=act_C, n_scaled=N_HANDMADE).fit(turn_lists, [features[i] for i in which] + [features[n + i] for i in which])
+
+
+def _out_of_fold(calls, features, folds: int, *, C: float, act_C: float) -> list[tuple[Turn, ...]]:
+    n = len(calls)
+    tagged: list = [None] * n
+    for f in range(folds):
+        tagger = _fit(calls, features, (i for i in range(n) if i % folds != f), C=C, act_C=act_C)
+        for i in range(f, n, folds):
+            bare = tuple(replace(t, phase=None, acts=()) for t in calls[i].turns)
+            phases, acts = tagger.predict(bare, features[i])
+            tagged[i] = tuple(replace(t, phase=p, acts=a) for t, p, a in zip(bare, phases, acts))
+    return tagged
+
+
+def _report(calls, tagged):
+    from callqa.nlp.metrics import tagging_report
+
+    gold = [t for c in calls for t in c.turns]
+    pred = [t for c in tagged for t in c]
+    return tagging_report([t.phase for t in gold], [t.phase for t in pred], [t.acts for t in gold], [t.acts for t in pred], len(calls))
+
+
+def _card_metrics(report) -> dict:
+    r = report.as_dict()
+    return {
+        **{k: r[k] for k in ("calls", "turns", "phase_accuracy", "phase_macro_f1", "act_macro_f1")},
+        "acts_f1": {k: v["f1"] for k, v in r["acts"].items()},
+        "phases_f1": {k: v["f1"] for k, v in r["phases"].items()},
+    }
 
 
 def _versions() -> dict[str, str]:
@@ -162,10 +223,6 @@ def annotate(result: CallResult, model_dir: str | None = None) -> CallResult:
 def evaluate(labelled_dir: str | Path, model_dir: str | None = None):
     """Tagging metrics (a TaggingReport) of the model on the labelled calls in ``labelled_dir``."""
     from callqa.nlp.corpus import load_labelled
-    from callqa.nlp.metrics import tagging_report
 
     calls = load_labelled(labelled_dir)
-    tagged = tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls], model_dir)
-    gold = [t for c in calls for t in c.turns]
-    pred = [t for c in tagged for t in c]
-    return tagging_report([t.phase for t in gold], [t.phase for t in pred], [t.acts for t in gold], [t.acts for t in pred], len(calls))
+    return _report(calls, tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls], model_dir))

@@ -157,13 +157,19 @@ class TurnTagger:
         Z = self._stacked(turns, X)
         P = self._mask(self._predict_acts_raw(self.stage2_, Z), turns)
         acts = [tuple(a for j, a in enumerate(ACTS) if P[i, j] >= self.act_threshold) for i in range(len(turns))]
-        return self._viterbi(self.phase_model_.predict_log_proba(Z)), acts
+        return self._viterbi(self._phase_log_posteriors(Z)), acts
 
     def predict_acts(self, turns: tuple[Turn, ...], X: np.ndarray) -> list[tuple[str, ...]]:
         return self.predict(turns, X)[1]
 
     def predict_phases(self, turns: tuple[Turn, ...], X: np.ndarray) -> list[str]:
         return self.predict(turns, X)[0]
+
+    def _phase_log_posteriors(self, Z: np.ndarray) -> np.ndarray:
+        """log P(phase | turn) in PHASES order; a phase absent from the training calls gets (almost) no mass."""
+        out = np.full((Z.shape[0], len(PHASES)), -1e9)
+        out[:, self.phase_model_.classes_] = self.phase_model_.predict_log_proba(Z)
+        return out
 
     def _viterbi(self, log_post: np.ndarray) -> list[str]:
         """The most likely phase sequence for the whole call."""
