@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from callqa.nlp import load_tagger, out_of_fold_tags, tag_calls
+from callqa.nlp import load_tagger, out_of_fold_tags, tag_calls, unlabelled
 from callqa.nlp.corpus import corpus_hash, load_labelled
 from callqa.scoring.components import call_facts
 from callqa.scoring.dynamics import conversation_dynamics
@@ -44,7 +43,7 @@ def facts_of(folder: Path, out_of_fold: bool = False):
         shipped = load_tagger()
         tagged = out_of_fold_tags(calls, C=shipped.C, act_C=shipped.act_C)
     else:
-        tagged = tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls])
+        tagged = tag_calls([unlabelled(c.turns) for c in calls])
     return calls, [call_facts(turns, conversation_dynamics(turns)) for turns in tagged]
 
 

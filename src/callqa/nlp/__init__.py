@@ -1,8 +1,9 @@
 """Conversation NLP: each turn's dialogue acts and the call's phases, learned from labelled calls.
 
 ``train`` fits a TurnTagger on a folder of labelled calls (annotation-guide JSON) and writes it with a card;
-``out_of_fold_tags`` tags each training call with a tagger fitted without it (cross-validation); ``annotate`` adds ``phase``/``acts`` to every turn and ``phase_spans`` to a CallResult; ``evaluate`` scores a
-model against labelled calls. Models are stored with skops and loaded only if every type in the file is on an
+``out_of_fold_tags`` tags each training call with a tagger fitted without it (cross-validation); ``annotate``
+adds ``phase``/``acts`` to every turn and ``phase_spans`` to a CallResult; ``evaluate`` scores a model against
+labelled calls. Models are stored with skops and loaded only if every type in the file is on an
 explicit allow-list, never as an arbitrary pickle.
 """
 
@@ -74,13 +75,11 @@ def train(
     import skops.io as sio
 
     from callqa.nlp.corpus import corpus_hash, load_labelled
-    from callqa.nlp.features import turn_features
 
     calls = load_labelled(labelled_dir)
-    if cv_folds and not 2 <= cv_folds <= len(calls):
-        raise OptionError(f"{labelled_dir}: cannot cross-validate {len(calls)} calls in {cv_folds} folds; use 2 to {len(calls)}.")
-    # Each call is seen twice: as written and as ASR writes it, so punctuation is never the only cue.
-    features = turn_features([c.turns for c in calls] + [asr_like(c.turns) for c in calls])
+    if cv_folds:
+        _check_folds(calls, cv_folds, f"{labelled_dir}: ")
+    features = _training_features(calls)
     tagger = _fit(calls, features, range(len(calls)), C=C, act_C=act_C)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -111,12 +110,21 @@ def out_of_fold_tags(calls, folds: int = 5, *, C: float = 0.5, act_C: float = 0.
     This is how a tagger does on calls it has not seen, measured on the training calls themselves; it is what
     ``train(cv_folds=...)`` reports and what ``scripts/fit_scorecard.py --out-of-fold`` fits the scorecard on.
     """
+    _check_folds(calls, folds)
+    return _out_of_fold(calls, _training_features(calls), folds, C=C, act_C=act_C)
+
+
+def _check_folds(calls, folds: int, where: str = "") -> None:
+    if not 2 <= folds <= len(calls):
+        raise OptionError(f"{where}cannot cross-validate {len(calls)} calls in {folds} folds; use 2 to {len(calls)}.")
+
+
+def _training_features(calls):
+    """Features of every call as written, then of each as ASR writes it (lower case, no punctuation): the tagger
+    is fitted on both, so punctuation is never the only cue."""
     from callqa.nlp.features import turn_features
 
-    if not 2 <= folds <= len(calls):
-        raise OptionError(f"cannot cross-validate {len(calls)} calls in {folds} folds; use 2 to {len(calls)}.")
-    features = turn_features([c.turns for c in calls] + [asr_like(c.turns) for c in calls])
-    return _out_of_fold(calls, features, folds, C=C, act_C=act_C)
+    return turn_features([c.turns for c in calls] + [asr_like(c.turns) for c in calls])
 
 
 def _fit(calls, features, which, *, C: float, act_C: float):
@@ -136,10 +144,18 @@ def _out_of_fold(calls, features, folds: int, *, C: float, act_C: float) -> list
     for f in range(folds):
         tagger = _fit(calls, features, (i for i in range(n) if i % folds != f), C=C, act_C=act_C)
         for i in range(f, n, folds):
-            bare = tuple(replace(t, phase=None, acts=()) for t in calls[i].turns)
-            phases, acts = tagger.predict(bare, features[i])
-            tagged[i] = tuple(replace(t, phase=p, acts=a) for t, p, a in zip(bare, phases, acts))
+            tagged[i] = _tag(tagger, unlabelled(calls[i].turns), features[i])
     return tagged
+
+
+def unlabelled(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
+    """The turns without their phase and acts, as a tagger must see labelled calls."""
+    return tuple(replace(t, phase=None, acts=()) for t in turns)
+
+
+def _tag(tagger, turns: tuple[Turn, ...], features) -> tuple[Turn, ...]:
+    phases, acts = tagger.predict(turns, features)
+    return tuple(replace(t, phase=p, acts=a) for t, p, a in zip(turns, phases, acts))
 
 
 def _report(calls, tagged):
@@ -209,8 +225,7 @@ def tag_calls(turn_lists: list[tuple[Turn, ...]], model_dir: str | None = None) 
         if not turns:
             out.append(turns)
             continue
-        phases, acts = tagger.predict(turns, next(feats))
-        out.append(tuple(replace(t, phase=p, acts=a) for t, p, a in zip(turns, phases, acts)))
+        out.append(_tag(tagger, turns, next(feats)))
     return out
 
 
@@ -225,4 +240,4 @@ def evaluate(labelled_dir: str | Path, model_dir: str | None = None):
     from callqa.nlp.corpus import load_labelled
 
     calls = load_labelled(labelled_dir)
-    return _report(calls, tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls], model_dir))
+    return _report(calls, tag_calls([unlabelled(c.turns) for c in calls], model_dir))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,12 +11,12 @@ def evaluate_scores(labelled_dir: str | Path, model_dir: str | None = None, scor
     from scipy.stats import spearmanr
 
     from callqa.model import CallResult
-    from callqa.nlp import phase_spans, tag_calls
+    from callqa.nlp import phase_spans, tag_calls, unlabelled
     from callqa.nlp.corpus import load_labelled
     from callqa.scoring import score_result
 
     calls = load_labelled(labelled_dir)
-    tagged = tag_calls([tuple(replace(t, phase=None, acts=()) for t in c.turns) for c in calls], model_dir)
+    tagged = tag_calls([unlabelled(c.turns) for c in calls], model_dir)
     rows = []
     for call, turns in zip(calls, tagged):
         result = score_result(CallResult(call_id=call.call_id, source={}, turns=turns, phase_spans=phase_spans(turns)), scorecard)
