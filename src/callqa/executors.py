@@ -7,8 +7,8 @@ files. Each keeps a bounded number of calls in flight, so memory stays flat howe
 - ``local``: ``workers`` threads share one loaded model (CTranslate2 runs that many transcriptions at once and
   releases the GIL), so decoding, VAD and scoring of one call overlap the transcription of another.
 - ``ray``: transcription runs in ``workers`` Ray actors, each loading the model once (one GPU each when the device
-  is ``cuda``; else one CPU each, at most the cluster's CPUs less one); acts, phases and scores run as CPU tasks fed
-  the actors' results; the driver writes.
+  is ``cuda``; else one CPU each, at most the cluster's CPUs less one, with the driver's OpenMP thread count); acts,
+  phases and scores run as CPU tasks fed the actors' results; the driver writes.
   ``ray.init(address=...)`` joins a running cluster (``address="auto"`` or ``ray://host:10001``); with no address a
   local Ray is started for the batch.
 """
@@ -89,6 +89,21 @@ def _whole(stage: Callable, call: CallInput, options: Any) -> CallResult:
     return stage(call, options)
 
 
+def _openmp_threads() -> str:
+    """The OpenMP thread count this process runs with, for the transcription actors.
+
+    Ray starts a worker that holds one CPU with ``OMP_NUM_THREADS=1``; on one thread CTranslate2's matrix products
+    sum in another order, which moves word times and probabilities slightly. The actors take the driver's setting
+    instead (CTranslate2's ``cpu_threads`` still sets its own thread count), so both executors write the same files.
+    """
+    import os
+
+    if os.environ.get("OMP_NUM_THREADS"):
+        return os.environ["OMP_NUM_THREADS"]
+    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return str(len(cores))
+
+
 def run_ray(
     calls: Iterable[CallInput], stage: Callable, options: Any, workers: int = 1, address: str | None = None
 ) -> Iterator[Outcome]:
@@ -107,7 +122,11 @@ def run_ray(
         cpus = int(ray.cluster_resources().get("CPU", 1))
         if not gpu:  # CPU actors hold a CPU each: leave one for the scoring tasks, or nothing would score
             workers = min(max(1, workers), max(1, cpus - 1))
-        actor_cls = ray.remote(num_gpus=1 if gpu else 0, num_cpus=0 if gpu or cpus <= workers else 1)(_Transcriber)
+        actor_cls = ray.remote(
+            num_gpus=1 if gpu else 0,
+            num_cpus=0 if gpu or cpus <= workers else 1,
+            runtime_env={"env_vars": {"OMP_NUM_THREADS": _openmp_threads()}},
+        )(_Transcriber)
         finish = ray.remote(num_cpus=1)(_finish)
         whole = ray.remote(num_cpus=1)(_whole)
         actors: list = []
