@@ -135,18 +135,26 @@ def main() -> None:
     parser.add_argument("--src", type=Path, default=root / "models" / "corpus" / "src")
     parser.add_argument("--out", type=Path, default=root / "models" / "corpus")
     args = parser.parse_args()
-    counts = {}
+    # read and check every source before anything is written, so a bad line leaves the corpus as it was
+    splits: dict[str, list[dict]] = {}
+    seen: dict[str, str] = {}
     for split in ("train", "dev", "holdout"):
+        splits[split] = []
+        for src in sorted(args.src.glob(f"{split}-*.calls")):
+            for call in parse(src.read_text(encoding="utf-8"), src.name):
+                if call["call_id"] in seen:
+                    raise SystemExit(f"{src.name}: call id {call['call_id']!r} is already used in {seen[call['call_id']]}")
+                seen[call["call_id"]] = src.name
+                splits[split].append(call)
+    counts = {}
+    for split, calls in splits.items():
         out = args.out / split
         out.mkdir(parents=True, exist_ok=True)
         for old in out.glob("*.json"):
             old.unlink()
-        n = 0
-        for src in sorted(args.src.glob(f"{split}-*.calls")):
-            for call in parse(src.read_text(encoding="utf-8"), src.name):
-                (out / f"{call['call_id']}.json").write_text(json.dumps(call, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-                n += 1
-        counts[split] = n
+        for call in calls:
+            (out / f"{call['call_id']}.json").write_text(json.dumps(call, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        counts[split] = len(calls)
     print(counts)
 
 
