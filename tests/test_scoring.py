@@ -130,3 +130,30 @@ def test_scoring_dev_set_figures():
     assert r["resolution_accuracy"] >= 0.85
     assert r["rapport_spearman"] >= 0.80
     assert r["pressure_spearman"] >= 0.85
+
+
+def test_scoring_cross_validated_scorecard_never_sees_the_labels_of_the_calls_it_scores():
+    """fit_scorecard --cv: a call's scores come from a scorecard fitted without its fold, so changing the labels
+    of one fold's calls changes the other folds' scores and leaves its own alone."""
+    import importlib.util
+    from dataclasses import replace
+
+    from callqa.nlp.corpus import load_labelled
+
+    spec = importlib.util.spec_from_file_location("fit_scorecard", ROOT / "scripts" / "fit_scorecard.py")
+    fit_scorecard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fit_scorecard)
+    calls = load_labelled(ROOT / "models" / "corpus" / "train")
+    tagged = [c.turns for c in calls]  # gold tags: the scorecard recipe alone is under test
+    rows = fit_scorecard.cross_validated_rows(calls, tagged, 4)
+    assert [r["call_id"] for r in rows] == [c.call_id for i in range(4) for c in calls[i::4]]
+    flip = {"resolved": "unresolved", "partial": "resolved", "unresolved": "partial"}
+    changed = [
+        replace(c, labels={**c.labels, "resolution": flip[c.labels["resolution"]], "rapport": 6 - c.labels["rapport"]}) if i % 4 == 0 else c
+        for i, c in enumerate(calls)
+    ]
+    again = fit_scorecard.cross_validated_rows(changed, tagged, 4)
+    scored = lambda r: (r["resolution"][0], r["rapport"][0])  # noqa: E731
+    fold0 = len(calls[0::4])
+    assert [scored(r) for r in again[:fold0]] == [scored(r) for r in rows[:fold0]]
+    assert [scored(r) for r in again[fold0:]] != [scored(r) for r in rows[fold0:]]

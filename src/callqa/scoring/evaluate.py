@@ -8,15 +8,20 @@ from typing import Any
 
 def evaluate_scores(labelled_dir: str | Path, model_dir: str | None = None, scorecard: str | Path | None = None) -> dict[str, Any]:
     """Tag (with the model, not the gold acts) and score every labelled call, then compare with its labels."""
-    from scipy.stats import spearmanr
-
-    from callqa.model import CallResult
-    from callqa.nlp import phase_spans, tag_calls, unlabelled
+    from callqa.nlp import tag_calls, unlabelled
     from callqa.nlp.corpus import load_labelled
-    from callqa.scoring import score_result
 
     calls = load_labelled(labelled_dir)
     tagged = tag_calls([unlabelled(c.turns) for c in calls], model_dir)
+    return agreement(score_rows(calls, tagged, scorecard))
+
+
+def score_rows(calls, tagged, scorecard: str | Path | None = None) -> list[dict[str, Any]]:
+    """Per labelled call, (scored, labelled) pairs for each figure; ``tagged`` holds each call's tagged turns."""
+    from callqa.model import CallResult
+    from callqa.nlp import phase_spans
+    from callqa.scoring import score_result
+
     rows = []
     for call, turns in zip(calls, tagged):
         result = score_result(CallResult(call_id=call.call_id, source={}, turns=turns, phase_spans=phase_spans(turns)), scorecard)
@@ -33,6 +38,13 @@ def evaluate_scores(labelled_dir: str | Path, model_dir: str | None = None, scor
                 "wow": (result.flags["wow_moment"], lab.get("wow_moment")),
             }
         )
+    return rows
+
+
+def agreement(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Category and status accuracy and rank correlation with the 1-5 labels over ``score_rows`` rows."""
+    from scipy.stats import spearmanr
+
     acc = lambda k: sum(r[k][0] == r[k][1] for r in rows) / len(rows)  # noqa: E731
     rho = lambda k: float(spearmanr([r[k][0] for r in rows], [r[k][1] for r in rows]).statistic)  # noqa: E731
     return {
