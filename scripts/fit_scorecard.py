@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from callqa.nlp import load_tagger, out_of_fold_tags, tag_calls, unlabelled
+from callqa.nlp import call_folds, load_tagger, out_of_fold_tags, tag_calls, unlabelled
 from callqa.nlp.corpus import corpus_hash, load_labelled
 from callqa.scoring.components import call_facts
 from callqa.scoring.dynamics import conversation_dynamics
@@ -63,16 +63,14 @@ def facts_of(tagged) -> list:
 
 
 def cross_validated_rows(calls, tagged, folds: int) -> list:
-    """``score_rows`` for every call, each scored by a scorecard fitted without its fold (call i is in fold
-    ``i % folds``, the folds ``out_of_fold_tags`` uses)."""
+    """``score_rows`` for every call, each scored by a scorecard fitted without its fold (``call_folds``, the folds
+    ``out_of_fold_tags`` uses)."""
     from callqa.scoring.evaluate import score_rows
 
     facts = facts_of(tagged)
     rows: list = []
     with tempfile.TemporaryDirectory() as tmp:
-        for f in range(folds):
-            rest = [i for i in range(len(calls)) if i % folds != f]
-            held = [i for i in range(len(calls)) if i % folds == f]
+        for f, (rest, held) in enumerate(call_folds(len(calls), folds)):
             card = Path(tmp) / f"fold-{f}.toml"
             card.write_text(fit([calls[i] for i in rest], [facts[i] for i in rest], f"fold {f} of {folds}"), encoding="utf-8")
             rows += score_rows([calls[i] for i in held], [tagged[i] for i in held], card)

@@ -138,12 +138,17 @@ def _fit(calls, features, which, *, C: float, act_C: float):
     return TurnTagger(C=C, act_C=act_C, n_scaled=N_HANDMADE).fit(turn_lists, [features[i] for i in which] + [features[n + i] for i in which])
 
 
+def call_folds(n: int, folds: int) -> list[tuple[list[int], list[int]]]:
+    """(fitted on, held out) call numbers per fold: call i is held out in fold ``i % folds``. Every cross-validation
+    of labelled calls uses these folds, so a scorecard measured out of fold sees the folds the tagger was."""
+    return [([i for i in range(n) if i % folds != f], list(range(f, n, folds))) for f in range(folds)]
+
+
 def _out_of_fold(calls, features, folds: int, *, C: float, act_C: float) -> list[tuple[Turn, ...]]:
-    n = len(calls)
-    tagged: list = [None] * n
-    for f in range(folds):
-        tagger = _fit(calls, features, (i for i in range(n) if i % folds != f), C=C, act_C=act_C)
-        for i in range(f, n, folds):
+    tagged: list = [None] * len(calls)
+    for rest, held in call_folds(len(calls), folds):
+        tagger = _fit(calls, features, rest, C=C, act_C=act_C)
+        for i in held:
             tagged[i] = _tag(tagger, unlabelled(calls[i].turns), features[i])
     return tagged
 
