@@ -194,3 +194,47 @@ def test_nlp_name_use_feature_sees_the_customers_name_not_the_agents_own():
     assert f[3, 0] == 1.0  # a title and a name
     assert f[4].tolist() == [0.0, 0.0]  # the agent's own name, "hang", "bill": not the customer's name
     assert _name_use((), []).shape == (0, 2)
+
+
+def _toy_calls(n_calls: int):
+    """Calls of four turns: a greeting, a question, a missed escalation and a correct one (phases off by one)."""
+    gold_p, pred_p, gold_a, pred_a = [], [], [], []
+    for _ in range(n_calls):
+        gold_p += ["greeting", "discovery", "resolution", "closing"]
+        pred_p += ["greeting", "discovery", "discovery", "closing"]
+        gold_a += [("greeting",), ("question",), ("escalation",), ("escalation", "farewell")]
+        pred_a += [("greeting",), ("question",), (), ("escalation", "farewell")]
+    return gold_p, pred_p, gold_a, pred_a
+
+
+def test_nlp_report_intervals_resample_whole_calls():
+    """Copies of one call: every resample of calls has the same proportions, so each interval is its point; a
+    resample of turns would not be."""
+    from callqa.nlp.metrics import tagging_report
+
+    gp, pp, ga, pa = _toy_calls(6)
+    r = tagging_report(gp, pp, ga, pa, 6, [4] * 6)
+    assert r.phase_accuracy == 0.75
+    assert r.intervals["phase_accuracy"] == pytest.approx((0.75, 0.75))
+    assert r.intervals["act:escalation"] == pytest.approx((2 / 3, 2 / 3))
+    assert "act:offer" not in r.intervals  # in no call, labelled or predicted: no F1 to bound
+    assert "[0.750, 0.750]" in r.format() and r.as_dict()["intervals"]["phase_accuracy"] == [0.75, 0.75]
+    assert tagging_report(gp, pp, ga, pa, 6).intervals == {}  # without call sizes, no intervals
+
+
+def test_nlp_report_intervals_widen_with_calls_that_differ_and_skip_resamples_without_the_label():
+    from callqa.nlp.metrics import tagging_report
+
+    gp, pp, ga, pa = _toy_calls(8)
+    # call 0 is perfect; escalation appears only in calls 0 and 1, where it is found
+    pp[2] = "resolution"
+    pa[2] = pa[6] = ("escalation",)
+    for i in range(2, 8):
+        ga[4 * i + 2] = ga[4 * i + 3] = pa[4 * i + 3] = ()
+    r = tagging_report(gp, pp, ga, pa, 8, [4] * 8)
+    lo, hi = r.intervals["phase_accuracy"]
+    assert lo < r.phase_accuracy < hi and 0.0 <= lo and hi <= 1.0
+    assert r.intervals["act:escalation"] == pytest.approx((1.0, 1.0))  # not 0 from resamples without it
+    assert tagging_report(gp, pp, ga, pa, 8, [4] * 8).intervals == r.intervals  # fixed seed
+    with pytest.raises(ValueError, match="sum to 31 for 32 turns"):
+        tagging_report(gp, pp, ga, pa, 8, [4] * 7 + [3])

@@ -168,7 +168,9 @@ def _report(calls, tagged):
 
     gold = [t for c in calls for t in c.turns]
     pred = [t for c in tagged for t in c]
-    return tagging_report([t.phase for t in gold], [t.phase for t in pred], [t.acts for t in gold], [t.acts for t in pred], len(calls))
+    return tagging_report(
+        [t.phase for t in gold], [t.phase for t in pred], [t.acts for t in gold], [t.acts for t in pred], len(calls), [len(c.turns) for c in calls]
+    )
 
 
 def _card_metrics(report) -> dict:

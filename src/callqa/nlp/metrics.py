@@ -1,4 +1,9 @@
-"""Per-label precision, recall and F1, phase accuracy and confusion: how callqa's tagger is judged."""
+"""Per-label precision, recall and F1, phase accuracy and confusion: how callqa's tagger is judged.
+
+With the calls' sizes, every figure also gets a 95% interval from a bootstrap over calls (the calls are resampled
+with replacement, never the turns, since the turns of a call are not independent): on a few labelled calls a figure
+can move a lot with one turn, and the interval says how much.
+"""
 
 from __future__ import annotations
 
@@ -20,20 +25,22 @@ class TaggingReport:
     turns: int
     calls: int
     extra: dict[str, float] = field(default_factory=dict)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def format(self) -> str:
         """The report as text: summary, per-label table, phase confusion matrix."""
+        ci = self._interval_text
         lines = [
-            f"{self.calls} calls, {self.turns} turns",
-            f"phase accuracy per turn  {self.phase_accuracy:.3f}",
-            f"phase macro-F1           {self.phase_macro_f1:.3f}",
-            f"act macro-F1             {self.act_macro_f1:.3f}",
+            f"{self.calls} calls, {self.turns} turns" + ("; [95% intervals: bootstrap over calls]" if self.intervals else ""),
+            f"phase accuracy per turn  {self.phase_accuracy:.3f}  {ci('phase_accuracy')}".rstrip(),
+            f"phase macro-F1           {self.phase_macro_f1:.3f}  {ci('phase_macro_f1')}".rstrip(),
+            f"act macro-F1             {self.act_macro_f1:.3f}  {ci('act_macro_f1')}".rstrip(),
             "",
-            f"{'label':24} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>7}",
+            f"{'label':24} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>7}" + ("  f1 95% interval" if self.intervals else ""),
         ]
         for title, table in (("phase", self.phase_prf), ("act", self.act_prf)):
             for k, (p, r, f, n) in table.items():
-                lines.append(f"{title + ':' + k:24} {p:9.3f} {r:7.3f} {f:6.3f} {n:7d}")
+                lines.append(f"{title + ':' + k:24} {p:9.3f} {r:7.3f} {f:6.3f} {n:7d}  {ci(title + ':' + k)}".rstrip())
         lines += ["", "phase confusion (rows gold, columns predicted)", " " * 14 + "".join(f"{p[:6]:>8}" for p in PHASES)]
         for i, p in enumerate(PHASES):
             lines.append(f"{p:14}" + "".join(f"{v:8d}" for v in self.confusion[i]))
@@ -50,7 +57,14 @@ class TaggingReport:
             "acts": {k: dict(zip(("precision", "recall", "f1", "support"), (round(p, 4), round(r, 4), round(f, 4), n))) for k, (p, r, f, n) in self.act_prf.items()},
             "confusion": {"labels": list(PHASES), "matrix": self.confusion.tolist()},
             **{k: round(v, 4) for k, v in self.extra.items()},
+            **({"intervals": {k: [round(lo, 4), round(hi, 4)] for k, (lo, hi) in self.intervals.items()}} if self.intervals else {}),
         }
+
+    def _interval_text(self, key: str) -> str:
+        if key not in self.intervals:
+            return ""
+        lo, hi = self.intervals[key]
+        return f"[{lo:.3f}, {hi:.3f}]"
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -61,7 +75,20 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     return p, r, f
 
 
-def tagging_report(gold_phases: list[str], pred_phases: list[str], gold_acts: list[tuple[str, ...]], pred_acts: list[tuple[str, ...]], calls: int) -> TaggingReport:
+BOOTSTRAP_SAMPLES = 2000
+BOOTSTRAP_SEED = 0
+
+
+def tagging_report(
+    gold_phases: list[str],
+    pred_phases: list[str],
+    gold_acts: list[tuple[str, ...]],
+    pred_acts: list[tuple[str, ...]],
+    calls: int,
+    call_sizes: list[int] | None = None,
+) -> TaggingReport:
+    """The report over all turns; ``call_sizes`` (turns per call, in order, summing to the number of turns) adds the
+    bootstrap intervals."""
     k = len(PHASES)
     conf = np.zeros((k, k), dtype=int)
     for g, p in zip(gold_phases, pred_phases):
@@ -88,4 +115,61 @@ def tagging_report(gold_phases: list[str], pred_phases: list[str], gold_acts: li
         confusion=conf,
         turns=len(gold_phases),
         calls=calls,
+        intervals=_bootstrap(gold_phases, pred_phases, gold_acts, pred_acts, call_sizes) if call_sizes else {},
     )
+
+
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """F1 per sample and label; NaN where a resample holds the label neither in the labels nor in the predictions."""
+    den = 2 * tp + fp + fn
+    return np.divide(2 * tp, den, out=np.full(den.shape, np.nan), where=den > 0)
+
+
+def _bootstrap(gold_phases, pred_phases, gold_acts, pred_acts, call_sizes: list[int]) -> dict[str, tuple[float, float]]:
+    """2.5th and 97.5th percentiles of every figure over calls resampled with replacement (fixed seed)."""
+    if sum(call_sizes) != len(gold_phases) or any(n < 0 for n in call_sizes):
+        raise ValueError(f"call_sizes sum to {sum(call_sizes)} for {len(gold_phases)} turns")
+    k, n_calls = len(PHASES), len(call_sizes)
+    call_of = np.repeat(np.arange(n_calls), call_sizes)
+    # per call: its phase confusion matrix and each act's true positives, false positives and false negatives
+    conf = np.zeros((n_calls, k, k))
+    np.add.at(conf, (call_of, [PHASES.index(g) for g in gold_phases], [PHASES.index(p) for p in pred_phases]), 1)
+    g = np.array([[a in acts for a in ACTS] for acts in gold_acts], dtype=float).reshape(-1, len(ACTS))
+    p = np.array([[a in acts for a in ACTS] for acts in pred_acts], dtype=float).reshape(-1, len(ACTS))
+
+    def per_call(m: np.ndarray) -> np.ndarray:
+        out = np.zeros((n_calls, m.shape[1]))
+        np.add.at(out, call_of, m)
+        return out
+
+    tp, fp, fn = per_call(g * p), per_call((1 - g) * p), per_call(g * (1 - p))
+
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    w = rng.multinomial(n_calls, np.full(n_calls, 1.0 / n_calls), size=BOOTSTRAP_SAMPLES).astype(float)
+    c = np.einsum("bc,cij->bij", w, conf)
+    diag = np.einsum("bii->bi", c)
+    support = c.sum(axis=2)
+    phase_f1 = _f1(diag, c.sum(axis=1) - diag, support - diag)
+    a_tp, a_fp, a_fn = w @ tp, w @ fp, w @ fn
+    act_f1 = _f1(a_tp, a_fp, a_fn)
+    act_support = a_tp + a_fn
+
+    def macro(f1: np.ndarray, sup: np.ndarray) -> np.ndarray:
+        present = sup > 0
+        return np.divide(np.where(present, f1, 0.0).sum(axis=1), present.sum(axis=1), out=np.full(len(f1), np.nan), where=present.any(axis=1))
+
+    total = c.sum(axis=(1, 2))
+    samples = {
+        "phase_accuracy": np.divide(diag.sum(axis=1), total, out=np.full(len(total), np.nan), where=total > 0),
+        "phase_macro_f1": macro(phase_f1, support),
+        "act_macro_f1": macro(act_f1, act_support),
+        **{f"phase:{ph}": phase_f1[:, i] for i, ph in enumerate(PHASES)},
+        **{f"act:{a}": act_f1[:, j] for j, a in enumerate(ACTS)},
+    }
+    # a label absent from a resample (or a resample of calls without turns) has no figure there: its interval is
+    # over the resamples that have one
+    return {
+        key: (float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5)))
+        for key, v in samples.items()
+        if not np.isnan(v).all()
+    }
