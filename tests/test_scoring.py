@@ -157,3 +157,32 @@ def test_scoring_cross_validated_scorecard_never_sees_the_labels_of_the_calls_it
     fold0 = len(calls[0::4])
     assert [scored(r) for r in again[:fold0]] == [scored(r) for r in rows[:fold0]]
     assert [scored(r) for r in again[fold0:]] != [scored(r) for r in rows[fold0:]]
+
+
+def test_scoring_agreement_gives_bootstrap_intervals_over_calls():
+    from callqa.scoring.evaluate import agreement
+
+    def row(i: int, rapport_score: float, resolved_right: bool) -> dict:
+        label = 1 + i % 5
+        return {
+            "call_id": f"c{i}",
+            "offer_timing": ("none", "none"),
+            "resolution": ("resolved", "resolved" if resolved_right else "partial"),
+            "rapport": (rapport_score, label),
+            "pressure": (float(label), label),
+            "escalated": (False, False),
+            "end_sentiment": ("neutral", "neutral"),
+            "wow": (False, False),
+        }
+
+    rows = [row(i, 20.0 * (1 + i % 5) + (7 if i % 3 == 0 else 0), i % 4 != 0) for i in range(20)]
+    a = agreement(rows)
+    assert a["resolution_accuracy"] == 0.75 and a["pressure_spearman"] == 1.0
+    lo, hi = a["intervals"]["resolution_accuracy"]
+    assert 0.5 <= lo < 0.75 < hi <= 1.0  # one figure on 20 calls is a range, not a point
+    assert a["intervals"]["pressure_spearman"] == [1.0, 1.0] and a["intervals"]["offer_timing_accuracy"] == [1.0, 1.0]
+    lo, hi = a["intervals"]["rapport_spearman"]
+    assert lo < a["rapport_spearman"] < hi <= 1.0
+    assert agreement(rows)["intervals"] == a["intervals"]  # fixed seed
+    one = agreement(rows[:1])
+    assert one["intervals"] == {} and one["pressure_spearman"] != one["pressure_spearman"]  # NaN: no ranking in one call

@@ -243,9 +243,10 @@ def evaluate(
         return
     typer.echo(report.format())
     typer.echo("")
-    typer.echo("scores against the call labels")
+    typer.echo("scores against the call labels  [95% interval: bootstrap over calls]")
     for key in ("offer_timing_accuracy", "resolution_accuracy", "rapport_spearman", "pressure_spearman", "escalated_accuracy", "end_sentiment_accuracy", "wow_accuracy"):
-        typer.echo(f"{key:26} {scores[key]:.3f}")
+        lo_hi = scores["intervals"].get(key)
+        typer.echo(f"{key:26} {scores[key]:.3f}" + (f"  [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else ""))
 
 
 def _print_table(frame, as_json: bool, columns: list[str]) -> None:

@@ -41,21 +41,47 @@ def score_rows(calls, tagged, scorecard: str | Path | None = None) -> list[dict[
     return rows
 
 
-def agreement(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Category and status accuracy and rank correlation with the 1-5 labels over ``score_rows`` rows."""
+FIGURES = {
+    "offer_timing_accuracy": ("offer_timing", "accuracy"),
+    "resolution_accuracy": ("resolution", "accuracy"),
+    "rapport_spearman": ("rapport", "spearman"),
+    "pressure_spearman": ("pressure", "spearman"),
+    "escalated_accuracy": ("escalated", "accuracy"),
+    "end_sentiment_accuracy": ("end_sentiment", "accuracy"),
+    "wow_accuracy": ("wow", "accuracy"),
+}
+BOOTSTRAP_SAMPLES = 2000
+BOOTSTRAP_SEED = 0
+
+
+def _figure(rows: list[dict[str, Any]], key: str, kind: str) -> float:
+    import numpy as np
     from scipy.stats import spearmanr
 
-    acc = lambda k: sum(r[k][0] == r[k][1] for r in rows) / len(rows)  # noqa: E731
-    rho = lambda k: float(spearmanr([r[k][0] for r in rows], [r[k][1] for r in rows]).statistic)  # noqa: E731
+    got, want = [r[key][0] for r in rows], [r[key][1] for r in rows]
+    if kind == "accuracy":
+        return sum(g == w for g, w in zip(got, want)) / len(rows)
+    if len(set(got)) < 2 or len(set(want)) < 2:
+        return float("nan")  # a rank correlation needs variation on both sides
+    return float(np.asarray(spearmanr(got, want).statistic))
+
+
+def agreement(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Category and status accuracy and rank correlation with the 1-5 labels over ``score_rows`` rows, each with a
+    95% interval from a bootstrap over the calls (fixed seed; resamples where a correlation is undefined are skipped)."""
+    import numpy as np
+
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    resamples = [rng.integers(0, len(rows), len(rows)) for _ in range(BOOTSTRAP_SAMPLES)] if len(rows) > 1 else []
+    intervals = {}
+    for name, (key, kind) in FIGURES.items():
+        values = np.array([_figure([rows[i] for i in idx], key, kind) for idx in resamples])
+        if len(values) and not np.isnan(values).all():
+            intervals[name] = [round(float(np.nanpercentile(values, 2.5)), 4), round(float(np.nanpercentile(values, 97.5)), 4)]
     return {
         "calls": len(rows),
-        "offer_timing_accuracy": round(acc("offer_timing"), 4),
-        "resolution_accuracy": round(acc("resolution"), 4),
-        "rapport_spearman": round(rho("rapport"), 4),
-        "pressure_spearman": round(rho("pressure"), 4),
-        "escalated_accuracy": round(acc("escalated"), 4),
-        "end_sentiment_accuracy": round(acc("end_sentiment"), 4),
-        "wow_accuracy": round(acc("wow"), 4),
+        **{name: round(_figure(rows, key, kind), 4) for name, (key, kind) in FIGURES.items()},
+        "intervals": intervals,
         "mismatches": [
             {"call_id": r["call_id"], k: {"predicted": r[k][0], "labelled": r[k][1]}}
             for r in rows
