@@ -10,8 +10,8 @@ weights see the tagger's errors on calls it has not seen rather than its near-pe
 calls. Their components are computed, and:
 - rapport (labelled 1-5): ridge regression of the label on the rapport components, each weight's sign fixed by
   the component's meaning (non-negative least squares on sign-adjusted components);
-- cross_sell_pressure (1-5): ridge regression with non-negative weights on the pressure components, over calls
-  with at least one offer (a call without one scores 0);
+- cross_sell_pressure (1-5): nothing is fitted; cross_sell_pressure.v2 is the annotation guide's rubric as a rule
+  (levels from pitches, pitches after a no, urgency, follow-up questions); --cv reports how it ranks the calls;
 - resolution (resolved/partial/unresolved): multinomial logistic regression on the resolution components.
 Weights are rounded to three decimals and written with the fitted data's hash, so a scorecard says what it was
 fitted on. offer_timing's category is a rule from the annotation guide; its value's constants are set by hand.
@@ -41,7 +41,6 @@ from callqa.scoring.evaluate import agreement
 ROOT = Path(__file__).resolve().parent.parent
 RAPPORT = ["greeting", "personal_name", "empathy", "acknowledgement", "explanation", "politeness", "curt_replies", "blame", "customer_end_mood", "interruptions"]
 RAPPORT_NEGATIVE = {"curt_replies", "blame", "interruptions"}
-PRESSURE = ["pitches", "repeat_after_no", "pressure_tactics", "pitch_share", "mood_after_pitch", "problem_sidelined"]
 RESOLUTION = ["confirmed", "statement", "escalation", "late_complaint", "complaints", "customer_end_mood"]
 STATUSES = ("resolved", "partial", "unresolved")
 
@@ -111,8 +110,6 @@ def fit(calls, facts, fitted_on: str) -> str:
     sign = np.array([-1.0 if n in RAPPORT_NEGATIVE else 1.0 for n in RAPPORT])
     rap = Ridge(alpha=1.0, positive=True).fit(X(RAPPORT, facts) * sign, [c.labels["rapport"] for c in calls])
     rap.coef_ = rap.coef_ * sign
-    with_offers = [i for i, f in enumerate(facts) if f.offers]
-    pre = Ridge(alpha=1.0, positive=True).fit(X(PRESSURE, [facts[i] for i in with_offers]), [calls[i].labels["pressure"] for i in with_offers])
     res = LogisticRegression(C=1.0, max_iter=2000).fit(X(RESOLUTION, facts), [c.labels["resolution"] for c in calls])
     order = [list(res.classes_).index(s) for s in STATUSES]
     # end-sentiment thresholds: the pair that best reproduces the labels on the training calls
@@ -133,13 +130,13 @@ def fit(calls, facts, fitted_on: str) -> str:
 # ({fitted_on}); see docs/METRICS.md.
 # A team's own scorecard copies this file, changes values, and is passed with --scorecard FILE.
 name = "callqa-default"
-version = "1.0.0"
+version = "1.1.0"
 
 [scorers]
 rapport = "rapport.v1"
 resolution = "resolution.v1"
 offer_timing = "offer_timing.v1"
-cross_sell_pressure = "cross_sell_pressure.v1"
+cross_sell_pressure = "cross_sell_pressure.v2"
 
 [sentiment]
 # customer end sentiment: mean sentiment of the last two customer turns, in [-1, 1]; thresholds fitted
@@ -153,10 +150,10 @@ intercept = {round(float(rap.intercept_), 3)}
 {weights(RAPPORT, rap.coef_)}
 
 [cross_sell_pressure]
-# ridge regression of the 1-5 pressure label over calls with offers; a call with no offer scores 0
-intercept = {round(float(pre.intercept_), 3)}
-[cross_sell_pressure.weights]
-{weights(PRESSURE, pre.coef_)}
+# the annotation guide's 1-5 rubric as a rule (cross_sell_pressure.v2): level 5 takes `several` pitches after a no;
+# value = 100 x (level - 1 + within_level x t) / (4 + within_level), t from the number and share of pitches; 0 with no offer
+several = 2
+within_level = 0.5
 
 [resolution]
 # multinomial logistic regression; value = 100 * (P(resolved) + 0.5 * P(partial))

@@ -73,6 +73,10 @@ def test_scoring_scorecard_errors_name_the_problem(tmp_path):
     bad.write_text(default.replace('rapport = "rapport.v1"', 'rapport = "rapport.v9"'))
     with pytest.raises(OptionError, match=r"rapport must be one of \['rapport.v1'\]"):
         load_scorecard(bad)
+    unset = tmp_path / "unset.toml"
+    unset.write_text(default.replace("within_level = 0.5", 'within_level = "half"'))
+    with pytest.raises(OptionError, match=r"unset.toml: \[cross_sell_pressure\] within_level must be a number for cross_sell_pressure.v2"):
+        load_scorecard(unset)
     broken = tmp_path / "broken.toml"
     broken.write_text("name = ")
     with pytest.raises(OptionError, match="not valid TOML"):
@@ -186,3 +190,46 @@ def test_scoring_agreement_gives_bootstrap_intervals_over_calls():
     assert agreement(rows)["intervals"] == a["intervals"]  # fixed seed
     one = agreement(rows[:1])
     assert one["intervals"] == {} and one["pressure_spearman"] != one["pressure_spearman"]  # NaN: no ranking in one call
+
+
+def _pressure(*turns):
+    """cross_sell_pressure.v2 of a call given as (speaker, phase, acts, text) tuples, with the default settings."""
+    from callqa.scoring import SCORERS, load_scorecard
+    from callqa.scoring.components import call_facts
+
+    call = tuple(Turn(sp, text, phase=ph, acts=tuple(acts)) for sp, ph, acts, text in turns)
+    section = load_scorecard()["cross_sell_pressure"]
+    return SCORERS["cross_sell_pressure.v2"](call_facts(call, conversation_dynamics(call)), section)
+
+
+FIX = [("agent", "resolution", ["resolution_statement"], "I've reset it, that's fixed now."), ("customer", "resolution", ["resolution_confirmed"], "Great, it works.")]
+PITCH = ("agent", "offer", ["offer"], "Would you like our premium cover for five pounds a month?")
+NO = ("customer", "offer", ["offer_decline"], "No thanks.")
+MAYBE = ("customer", "offer", ["offer_defer"], "Maybe, send me the details.")
+
+
+@pytest.mark.parametrize(
+    ("turns", "level"),
+    [
+        (FIX + [PITCH, NO, ("agent", "closing", ["question"], "No problem. Anything else today?")], 1),
+        (FIX + [PITCH, NO, ("agent", "offer", ["question"], "Are you sure? It covers the router too.")], 2),
+        (FIX + [PITCH, MAYBE, PITCH], 3),
+        (FIX + [PITCH, NO, PITCH, NO], 4),
+        (FIX + [("agent", "offer", ["offer", "pressure_tactic"], "Premium cover is half price today only."), NO], 4),
+        ([PITCH, NO, PITCH, NO, PITCH, NO] + FIX, 5),
+    ],
+)
+def test_scoring_pressure_v2_follows_the_guides_rubric(turns, level):
+    """The guide's levels: a respected answer, a gentle follow-up, a second pitch, a pitch after a no or urgency,
+    several pitches after no's while the problem is open."""
+    s = _pressure(*turns)
+    assert s["components"]["level"] == level
+    assert 100 * (level - 1) / 4.5 <= s["value"] <= 100 * (level - 0.5) / 4.5
+    assert all(e["reason"].startswith(f"level {level}:") for e in s["evidence"]) and s["evidence"]
+
+
+def test_scoring_pressure_v2_is_zero_without_an_offer_and_ranks_within_a_level():
+    assert _pressure(*FIX)["value"] == 0.0 and _pressure(*FIX)["evidence"] == []
+    three = _pressure(*FIX, PITCH, MAYBE, PITCH, MAYBE, PITCH)
+    two = _pressure(*FIX, PITCH, MAYBE, PITCH)
+    assert three["components"]["level"] == two["components"]["level"] == 3 and three["value"] > two["value"]

@@ -24,6 +24,8 @@ from callqa.scoring.dynamics import conversation_dynamics
 
 SCORERS: dict[str, Callable[[CallFacts, dict], dict]] = {}
 SCORE_NAMES = ("rapport", "resolution", "offer_timing", "cross_sell_pressure")
+# numbers a scorer reads from its scorecard section, checked when the scorecard is loaded
+SETTINGS: dict[str, tuple[str, ...]] = {"cross_sell_pressure.v2": ("several", "within_level")}
 
 
 def register(name: str):
@@ -74,6 +76,44 @@ def cross_sell_pressure_v1(facts: CallFacts, section: dict) -> dict:
         return {"value": 0.0, "components": {n: 0.0 for n in section["weights"]}, "evidence": []}
     value, components, evidence = _linear(facts, section)
     return {"value": value, "components": components, "evidence": evidence}
+
+
+@register("cross_sell_pressure.v2")
+def cross_sell_pressure_v2(facts: CallFacts, section: dict) -> dict:
+    """The annotation guide's 1-5 pressure rubric as a rule over the components, so the level says why.
+
+    1 no offer, or one low-key offer with the answer respected; 2 one offer with a gentle follow-up question;
+    3 two or more pitches (a re-pitch after a "maybe" among them); 4 a pitch repeated after a no, or urgency or guilt;
+    5 ``several`` or more pitches after a no, with urgency or while the customer's problem was open. value =
+    100 x (level - 1 + within_level x t) / (4 + within_level), where t in [0, 1] grows with the number of pitches and
+    their share of the agent's talk, so calls of one level still rank; 0 with no offer.
+    """
+    c = facts.components
+    pitches, repeats, tactics = c["pitches"].value, c["repeat_after_no"].value, c["pressure_tactics"].value
+    follow, sidelined, share = c["follow_up"].value, c["problem_sidelined"].value, c["pitch_share"].value
+    components = {"pitches": pitches, "repeat_after_no": repeats, "pressure_tactics": tactics, "follow_up": follow, "problem_sidelined": sidelined, "pitch_share": round(share, 4)}
+    if not facts.offers:
+        return {"value": 0.0, "components": {**components, "level": 1}, "evidence": []}
+    if repeats >= section["several"] and (tactics or sidelined):
+        level, why = 5, ["repeat_after_no", "pressure_tactics", "problem_sidelined"]
+    elif repeats or tactics:
+        level, why = 4, ["repeat_after_no", "pressure_tactics"]
+    elif pitches >= 2:
+        level, why = 3, ["pitches"]
+    elif follow:
+        level, why = 2, ["follow_up"]
+    else:
+        level, why = 1, ["pitches"]
+    t = 0.5 * min(pitches, 5.0) / 5.0 + 0.5 * min(share, 1.0)
+    w = section["within_level"]
+    value = 100.0 * (level - 1 + w * t) / (4.0 + w)
+    evidence, seen = [], set()
+    for name in why:
+        for turn in c[name].turns[:3]:
+            if turn not in seen and c[name].value:
+                seen.add(turn)
+                evidence.append(_evidence(facts, turn, f"level {level}: {c[name].reason}"))
+    return {"value": round(max(0.0, min(100.0, value)), 1), "components": {**components, "level": level}, "evidence": evidence[:6]}
 
 
 @register("resolution.v1")
@@ -182,6 +222,10 @@ def _read_scorecard(path: str | None) -> dict[str, Any]:
             raise OptionError(f"{source}: [scorers] {score} must be one of {sorted(k for k in SCORERS if k.startswith(score))}. Got {scorer!r}.")
         if score not in card:
             raise OptionError(f"{source}: missing the [{score}] section.")
+        for key in SETTINGS.get(scorer, ()):
+            value = card[score].get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise OptionError(f"{source}: [{score}] {key} must be a number for {scorer}. Got {value!r}.")
     return card
 
 

@@ -131,6 +131,15 @@ def call_facts(turns: tuple[Turn, ...], dynamics: dict) -> CallFacts:
     c["pitch_share"] = Component(pitch_words / agent_words if agent_words else 0.0, offer_turns, "share of the agent's talk spent pitching")
     after = [j for i in offer_turns for j in customer if i < j <= i + 2]
     c["mood_after_pitch"] = Component(float(np.mean([max(0.0, -sentiment[j]) for j in after])) if after else 0.0, [j for j in after if sentiment[j] < 0], "customer upset after a pitch")
+    # a gentle follow-up: the agent's next turn after the customer answered a pitch asks about it again without
+    # pitching again (closing questions such as "anything else?" are not follow-ups)
+    follow_ups = []
+    for o in offers:
+        answer = next((j for j in customer if j > o["turn"] and set(turns[j].acts) & {"offer_decline", "offer_defer", "offer_accept"}), None)
+        nxt = next((k for k in agent if answer is not None and k > answer), None)
+        if nxt is not None and nxt == answer + 1 and has(nxt, "question") and not has(nxt, "offer") and turns[nxt].phase != "closing":
+            follow_ups.append(nxt)
+    c["follow_up"] = Component(float(len(follow_ups)), follow_ups, "follow-up question after the customer answered a pitch")
     sidelined = [i for i in offer_turns if first_confirm is None or i < first_confirm]
     c["problem_sidelined"] = Component(1.0 if sidelined else 0.0, sidelined, "pitch while the problem is still open")
     return CallFacts(turns, sentiment, offers, first_confirm, first_statement, c)
