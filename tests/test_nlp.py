@@ -150,6 +150,8 @@ def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
     assert card["metrics"]["b"]["calls"] == 2 and 0.0 <= card["metrics"]["b"]["phase_accuracy"] <= 1.0
     cv = card["metrics"]["cross-validation"]
     assert cv["folds"] == 2 and cv["calls"] == 8 and 0.0 <= cv["phase_accuracy"] <= 1.0
+    lo, hi = cv["intervals_95"]["phase_accuracy"]  # bootstrap over the 8 calls
+    assert lo <= cv["phase_accuracy"] <= hi and card["metrics"]["a"]["intervals_95"]
     assert card["training_data"]["calls"] == 8
     assert "cross-validation: phase accuracy" in r.output
 

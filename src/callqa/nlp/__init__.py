@@ -179,6 +179,7 @@ def _card_metrics(report) -> dict:
         **{k: r[k] for k in ("calls", "turns", "phase_accuracy", "phase_macro_f1", "act_macro_f1")},
         "acts_f1": {k: v["f1"] for k, v in r["acts"].items()},
         "phases_f1": {k: v["f1"] for k, v in r["phases"].items()},
+        "intervals_95": r.get("intervals", {}),
     }
 
 
