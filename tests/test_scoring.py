@@ -233,3 +233,6 @@ def test_scoring_pressure_v2_is_zero_without_an_offer_and_ranks_within_a_level()
     three = _pressure(*FIX, PITCH, MAYBE, PITCH, MAYBE, PITCH)
     two = _pressure(*FIX, PITCH, MAYBE, PITCH)
     assert three["components"]["level"] == two["components"]["level"] == 3 and three["value"] > two["value"]
+    # a follow-up belongs to the pitch whose answer it follows: one answer after two pitches, one follow-up
+    follow = ("agent", "offer", ["question"], "Are you sure? It covers the router too.")
+    assert _pressure(*FIX, PITCH, PITCH, NO, follow)["components"]["follow_up"] == 1

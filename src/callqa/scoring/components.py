@@ -74,6 +74,7 @@ def call_facts(turns: tuple[Turn, ...], dynamics: dict) -> CallFacts:
     declines = [i for i in customer if has(i, "offer_decline")]
 
     offers = []
+    answers = []  # the customer's turn that answered each pitch
     for k, i in enumerate(offer_turns):
         nxt = offer_turns[k + 1] if k + 1 < len(offer_turns) else len(turns)
         response = "ignored"
@@ -87,6 +88,7 @@ def call_facts(turns: tuple[Turn, ...], dynamics: dict) -> CallFacts:
             elif has(j, "offer_defer"):
                 response = "deferred"
             if response != "ignored":
+                answers.append(j)
                 break
         offers.append({"turn": i, "product": offer_product(turns[i].text), "response": response})
 
@@ -133,12 +135,11 @@ def call_facts(turns: tuple[Turn, ...], dynamics: dict) -> CallFacts:
     c["mood_after_pitch"] = Component(float(np.mean([max(0.0, -sentiment[j]) for j in after])) if after else 0.0, [j for j in after if sentiment[j] < 0], "customer upset after a pitch")
     # a gentle follow-up: the agent's next turn after the customer answered a pitch asks about it again without
     # pitching again (closing questions such as "anything else?" are not follow-ups)
-    follow_ups = []
-    for o in offers:
-        answer = next((j for j in customer if j > o["turn"] and set(turns[j].acts) & {"offer_decline", "offer_defer", "offer_accept"}), None)
-        nxt = next((k for k in agent if answer is not None and k > answer), None)
-        if nxt is not None and nxt == answer + 1 and has(nxt, "question") and not has(nxt, "offer") and turns[nxt].phase != "closing":
-            follow_ups.append(nxt)
+    follow_ups = [
+        j + 1
+        for j in answers
+        if j + 1 < len(turns) and turns[j + 1].speaker == "agent" and has(j + 1, "question") and not has(j + 1, "offer") and turns[j + 1].phase != "closing"
+    ]
     c["follow_up"] = Component(float(len(follow_ups)), follow_ups, "follow-up question after the customer answered a pitch")
     sidelined = [i for i in offer_turns if first_confirm is None or i < first_confirm]
     c["problem_sidelined"] = Component(1.0 if sidelined else 0.0, sidelined, "pitch while the problem is still open")
