@@ -233,7 +233,7 @@ def evaluate(
 ) -> None:
     """Acts and phases (per-label P/R/F1, phase accuracy, confusion matrix) and the scores against the labels."""
     from callqa.nlp import evaluate as evaluate_tagger
-    from callqa.scoring.evaluate import evaluate_scores
+    from callqa.scoring.evaluate import FIGURES, evaluate_scores
 
     model = str(tagger) if tagger else None
     report = evaluate_tagger(labelled_dir, model)
@@ -244,7 +244,7 @@ def evaluate(
     typer.echo(report.format())
     typer.echo("")
     typer.echo("scores against the call labels  [95% interval: bootstrap over calls]")
-    for key in ("offer_timing_accuracy", "resolution_accuracy", "rapport_spearman", "pressure_spearman", "escalated_accuracy", "end_sentiment_accuracy", "wow_accuracy"):
+    for key in FIGURES:
         lo_hi = scores["intervals"].get(key)
         typer.echo(f"{key:26} {scores[key]:.3f}" + (f"  [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else ""))
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from callqa.evaluation import call_resamples, interval_95
 from callqa.model import ACTS, PHASES
 
 
@@ -73,10 +74,6 @@ def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * p * r / (p + r) if p + r else 0.0
     return p, r, f
-
-
-BOOTSTRAP_SAMPLES = 2000
-BOOTSTRAP_SEED = 0
 
 
 def tagging_report(
@@ -144,8 +141,7 @@ def _bootstrap(gold_phases, pred_phases, gold_acts, pred_acts, call_sizes: list[
 
     tp, fp, fn = per_call(g * p), per_call((1 - g) * p), per_call(g * (1 - p))
 
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    w = rng.multinomial(n_calls, np.full(n_calls, 1.0 / n_calls), size=BOOTSTRAP_SAMPLES).astype(float)
+    w = call_resamples(n_calls).astype(float)
     c = np.einsum("bc,cij->bij", w, conf)
     diag = np.einsum("bii->bi", c)
     support = c.sum(axis=2)
@@ -168,8 +164,5 @@ def _bootstrap(gold_phases, pred_phases, gold_acts, pred_acts, call_sizes: list[
     }
     # a label absent from a resample (or a resample of calls without turns) has no figure there: its interval is
     # over the resamples that have one
-    return {
-        key: (float(np.nanpercentile(v, 2.5)), float(np.nanpercentile(v, 97.5)))
-        for key, v in samples.items()
-        if not np.isnan(v).all()
-    }
+    intervals = {key: interval_95(v) for key, v in samples.items()}
+    return {key: ci for key, ci in intervals.items() if ci is not None}

@@ -50,8 +50,6 @@ FIGURES = {
     "end_sentiment_accuracy": ("end_sentiment", "accuracy"),
     "wow_accuracy": ("wow", "accuracy"),
 }
-BOOTSTRAP_SAMPLES = 2000
-BOOTSTRAP_SEED = 0
 
 
 def _figure(rows: list[dict[str, Any]], key: str, kind: str) -> float:
@@ -71,13 +69,14 @@ def agreement(rows: list[dict[str, Any]]) -> dict[str, Any]:
     95% interval from a bootstrap over the calls (fixed seed; resamples where a correlation is undefined are skipped)."""
     import numpy as np
 
-    rng = np.random.default_rng(BOOTSTRAP_SEED)
-    resamples = [rng.integers(0, len(rows), len(rows)) for _ in range(BOOTSTRAP_SAMPLES)] if len(rows) > 1 else []
+    from callqa.evaluation import call_resamples, interval_95
+
+    picks = [np.repeat(np.arange(len(rows)), counts) for counts in call_resamples(len(rows))] if len(rows) > 1 else []
     intervals = {}
     for name, (key, kind) in FIGURES.items():
-        values = np.array([_figure([rows[i] for i in idx], key, kind) for idx in resamples])
-        if len(values) and not np.isnan(values).all():
-            intervals[name] = [round(float(np.nanpercentile(values, 2.5)), 4), round(float(np.nanpercentile(values, 97.5)), 4)]
+        ci = interval_95(np.array([_figure([rows[i] for i in idx], key, kind) for idx in picks]))
+        if ci is not None:
+            intervals[name] = [round(ci[0], 4), round(ci[1], 4)]
     return {
         "calls": len(rows),
         **{name: round(_figure(rows, key, kind), 4) for name, (key, kind) in FIGURES.items()},
