@@ -68,14 +68,6 @@ class TaggingReport:
         return f"[{lo:.3f}, {hi:.3f}]"
 
 
-def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
-    tp, fp, fn = int(tp), int(fp), int(fn)
-    p = tp / (tp + fp) if tp + fp else 0.0
-    r = tp / (tp + fn) if tp + fn else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return p, r, f
-
-
 def tagging_report(
     gold_phases: list[str],
     pred_phases: list[str],
@@ -85,50 +77,56 @@ def tagging_report(
     call_sizes: list[int] | None = None,
 ) -> TaggingReport:
     """The report over all turns; ``call_sizes`` (turns per call, in order, summing to the number of turns) adds the
-    bootstrap intervals."""
-    k = len(PHASES)
-    conf = np.zeros((k, k), dtype=int)
-    for g, p in zip(gold_phases, pred_phases):
-        conf[PHASES.index(g), PHASES.index(p)] += 1
-    phase_prf = {}
-    for i, ph in enumerate(PHASES):
-        tp = conf[i, i]
-        p, r, f = _prf(tp, conf[:, i].sum() - tp, conf[i].sum() - tp)
-        phase_prf[ph] = (float(p), float(r), float(f), int(conf[i].sum()))
-    act_prf = {}
-    for act in ACTS:
-        tp = sum(1 for g, p in zip(gold_acts, pred_acts) if act in g and act in p)
-        fp = sum(1 for g, p in zip(gold_acts, pred_acts) if act not in g and act in p)
-        fn = sum(1 for g, p in zip(gold_acts, pred_acts) if act in g and act not in p)
-        act_prf[act] = (*_prf(tp, fp, fn), tp + fn)
-    present = [v[2] for v in phase_prf.values() if v[3] > 0]
-    acts_present = [v[2] for v in act_prf.values() if v[3] > 0]
+    bootstrap intervals. The figures and their resamples are computed from the same per-call counts."""
+    sizes = list(call_sizes) if call_sizes else [len(gold_phases)]
+    counts = _per_call_counts(gold_phases, pred_phases, gold_acts, pred_acts, sizes)
+    point, (c, tp, fp, fn) = _figures(np.ones((1, len(sizes))), *counts)
+    conf = c[0].astype(int)
+    diag = np.diag(conf)
+    phase_prf = {
+        ph: (*_prf(diag[i], conf[:, i].sum() - diag[i], conf[i].sum() - diag[i]), int(conf[i].sum())) for i, ph in enumerate(PHASES)
+    }
+    tp, fp, fn = tp[0].astype(int), fp[0].astype(int), fn[0].astype(int)
+    act_prf = {a: (*_prf(tp[j], fp[j], fn[j]), int(tp[j] + fn[j])) for j, a in enumerate(ACTS)}
+    intervals = {}
+    if call_sizes:
+        samples, _ = _figures(call_resamples(len(sizes)).astype(float), *counts)
+        # a label absent from a resample (or a resample of calls without turns) has no figure there: its interval
+        # is over the resamples that have one
+        found = {key: interval_95(v) for key, v in samples.items()}
+        intervals = {key: ci for key, ci in found.items() if ci is not None}
     return TaggingReport(
-        phase_accuracy=float(np.trace(conf) / conf.sum()) if conf.sum() else 0.0,
-        phase_macro_f1=float(np.mean(present)) if present else 0.0,
-        act_macro_f1=float(np.mean(acts_present)) if acts_present else 0.0,
+        phase_accuracy=_point(point["phase_accuracy"]),
+        phase_macro_f1=_point(point["phase_macro_f1"]),
+        act_macro_f1=_point(point["act_macro_f1"]),
         phase_prf=phase_prf,
         act_prf=act_prf,
         confusion=conf,
         turns=len(gold_phases),
         calls=calls,
-        intervals=_bootstrap(gold_phases, pred_phases, gold_acts, pred_acts, call_sizes) if call_sizes else {},
+        intervals=intervals,
     )
 
 
-def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
-    """F1 per sample and label; NaN where a resample holds the label neither in the labels nor in the predictions."""
-    den = 2 * tp + fp + fn
-    return np.divide(2 * tp, den, out=np.full(den.shape, np.nan), where=den > 0)
+def _point(v: np.ndarray) -> float:
+    return 0.0 if np.isnan(v[0]) else float(v[0])
 
 
-def _bootstrap(gold_phases, pred_phases, gold_acts, pred_acts, call_sizes: list[int]) -> dict[str, tuple[float, float]]:
-    """2.5th and 97.5th percentiles of every figure over calls resampled with replacement (fixed seed)."""
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    tp, fp, fn = int(tp), int(fp), int(fn)
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def _per_call_counts(gold_phases, pred_phases, gold_acts, pred_acts, call_sizes: list[int]):
+    """Per call: its phase confusion matrix (calls x gold x predicted) and each act's true positives, false
+    positives and false negatives (calls x acts)."""
     if sum(call_sizes) != len(gold_phases) or any(n < 0 for n in call_sizes):
         raise ValueError(f"call_sizes sum to {sum(call_sizes)} for {len(gold_phases)} turns")
     k, n_calls = len(PHASES), len(call_sizes)
     call_of = np.repeat(np.arange(n_calls), call_sizes)
-    # per call: its phase confusion matrix and each act's true positives, false positives and false negatives
     conf = np.zeros((n_calls, k, k))
     np.add.at(conf, (call_of, [PHASES.index(g) for g in gold_phases], [PHASES.index(p) for p in pred_phases]), 1)
     g = np.array([[a in acts for a in ACTS] for acts in gold_acts], dtype=float).reshape(-1, len(ACTS))
@@ -139,30 +137,35 @@ def _bootstrap(gold_phases, pred_phases, gold_acts, pred_acts, call_sizes: list[
         np.add.at(out, call_of, m)
         return out
 
-    tp, fp, fn = per_call(g * p), per_call((1 - g) * p), per_call(g * (1 - p))
+    return conf, per_call(g * p), per_call((1 - g) * p), per_call(g * (1 - p))
 
-    w = call_resamples(n_calls).astype(float)
+
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    """F1 per sample and label; NaN where a sample holds the label neither in the labels nor in the predictions."""
+    den = 2 * tp + fp + fn
+    return np.divide(2 * tp, den, out=np.full(den.shape, np.nan), where=den > 0)
+
+
+def _figures(w: np.ndarray, conf: np.ndarray, tp: np.ndarray, fp: np.ndarray, fn: np.ndarray):
+    """Every figure for each row of call weights ``w`` (samples x calls: ones for the calls as they are, counts
+    of each call in a bootstrap resample otherwise), and the weighted sums of the counts they come from."""
     c = np.einsum("bc,cij->bij", w, conf)
     diag = np.einsum("bii->bi", c)
     support = c.sum(axis=2)
     phase_f1 = _f1(diag, c.sum(axis=1) - diag, support - diag)
     a_tp, a_fp, a_fn = w @ tp, w @ fp, w @ fn
     act_f1 = _f1(a_tp, a_fp, a_fn)
-    act_support = a_tp + a_fn
 
     def macro(f1: np.ndarray, sup: np.ndarray) -> np.ndarray:
         present = sup > 0
-        return np.divide(np.where(present, f1, 0.0).sum(axis=1), present.sum(axis=1), out=np.full(len(f1), np.nan), where=present.any(axis=1))
+        return np.divide(np.where(present, np.nan_to_num(f1), 0.0).sum(axis=1), present.sum(axis=1), out=np.full(len(f1), np.nan), where=present.any(axis=1))
 
     total = c.sum(axis=(1, 2))
-    samples = {
+    figures = {
         "phase_accuracy": np.divide(diag.sum(axis=1), total, out=np.full(len(total), np.nan), where=total > 0),
         "phase_macro_f1": macro(phase_f1, support),
-        "act_macro_f1": macro(act_f1, act_support),
+        "act_macro_f1": macro(act_f1, a_tp + a_fn),
         **{f"phase:{ph}": phase_f1[:, i] for i, ph in enumerate(PHASES)},
         **{f"act:{a}": act_f1[:, j] for j, a in enumerate(ACTS)},
     }
-    # a label absent from a resample (or a resample of calls without turns) has no figure there: its interval is
-    # over the resamples that have one
-    intervals = {key: interval_95(v) for key, v in samples.items()}
-    return {key: ci for key, ci in intervals.items() if ci is not None}
+    return figures, (c, a_tp, a_fp, a_fn)
