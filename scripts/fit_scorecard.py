@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from callqa.errors import CallQAError
 from callqa.nlp import call_folds, load_tagger, out_of_fold_tags, tag_calls, unlabelled
 from callqa.nlp.corpus import corpus_hash, load_labelled
 from callqa.scoring.components import call_facts
@@ -84,9 +85,10 @@ def main() -> None:
     parser.add_argument("--cv", type=int, default=0, metavar="K", help="print K-fold cross-validated figures; write nothing")
     args = parser.parse_args()
     if args.cv:
-        if not 2 <= args.cv <= 20:
-            parser.error("--cv takes 2 to 20 folds")
-        calls, tagged = tagged_calls(args.train, args.cv)
+        try:
+            calls, tagged = tagged_calls(args.train, args.cv)
+        except CallQAError as e:  # too few calls for the folds, or a labelled file that does not load
+            parser.error(str(e))
         figures = agreement(cross_validated_rows(calls, tagged, args.cv))
         print(json.dumps({"folds": args.cv, **{k: v for k, v in figures.items() if k != "mismatches"}}, indent=1))
         return
