@@ -1,10 +1,12 @@
-"""The labelled corpus is built from its authoring source, and a bad source leaves it as it was."""
+"""The labelled corpus is built from its authoring source, and a bad source leaves it as it was; labelled calls are
+read as people write the guide, and a bad one is refused naming the file and the field."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT
 
 BUILD = ROOT / "scripts" / "build_corpus.py"
@@ -54,3 +56,72 @@ def test_corpus_build_refuses_a_call_id_used_twice_and_writes_nothing(tmp_path):
     assert "train-b.calls" in proc.stderr and "tr-x-1" in proc.stderr and "train-a.calls" in proc.stderr
     assert sorted(p.name for p in (out / "train").iterdir()) == ["tr-x-1.json"]
     assert (out / "train" / "tr-x-1.json").read_bytes() == before
+
+
+def _labelled(call_id="x-1", **labels):
+    return {
+        "call_id": call_id,
+        "turns": [
+            {"speaker": "agent", "text": "Thanks for calling, how can I help?", "phase": "greeting", "acts": ["greeting"]},
+            {"speaker": "customer", "text": "It works now, thanks.", "phase": "closing", "acts": ["resolution_confirmed", "thanks"]},
+        ],
+        "labels": {"resolution": "resolved", "offer_timing": "none", "pressure": 1, "rapport": 4, "escalated": False, **labels},
+    }
+
+
+def test_labelled_calls_are_read_as_people_write_the_guide(tmp_path):
+    import json
+
+    from callqa.nlp.corpus import load_labelled
+
+    loose = _labelled("x-1", resolution="Resolved", offer_timing="after-resolution", pressure="2", rapport=4.0, escalated="no", wow_moment="Yes")
+    loose["turns"][0].update(speaker="Agent", phase="Greeting", acts="greeting, personal name")
+    (tmp_path / "one.json").write_text(json.dumps(loose), encoding="utf-8")
+    (tmp_path / "two.json").write_text(json.dumps([_labelled("x-2"), {**_labelled(), "call_id": None}]), encoding="utf-8")
+    calls = load_labelled(tmp_path)
+    assert [c.call_id for c in calls] == ["x-1", "x-2", "two-1"]
+    first = calls[0]
+    assert (first.turns[0].speaker, first.turns[0].phase, first.turns[0].acts) == ("agent", "greeting", ("greeting", "personal_name"))
+    assert {k: first.labels[k] for k in ("resolution", "offer_timing", "pressure", "rapport", "escalated", "wow_moment")} == {
+        "resolution": "resolved", "offer_timing": "after_resolution", "pressure": 2, "rapport": 4, "escalated": False, "wow_moment": True,
+    }
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (lambda d: d["turns"][1].pop("text"), ["turn 1", "text"]),
+        (lambda d: d["turns"][0].update(acts=["greting"]), ["turn 0", "greting"]),
+        (lambda d: d["turns"][0].update(phase="hello"), ["turn 0", "phase", "hello"]),
+        (lambda d: d["turns"][0].update(speaker="bot"), ["turn 0", "speaker"]),
+        (lambda d: d["turns"][0].update(start="0:03"), ["turn 0", "start"]),
+        (lambda d: d["labels"].update(pressure=7), ["pressure", "1 to 5"]),
+        (lambda d: d["labels"].update(rapport=True), ["rapport"]),
+        (lambda d: d["labels"].update(resolution="fixed"), ["resolution", "fixed", "partial"]),
+        (lambda d: d["labels"].update(escalated="maybe"), ["escalated", "maybe"]),
+        (lambda d: d.update(turns=[]), ["turns"]),
+        (lambda d: d.update(labels=[1]), ["labels"]),
+    ],
+)
+def test_a_bad_labelled_call_is_refused_naming_file_and_field(tmp_path, change, words):
+    import json
+
+    from callqa.errors import InputError
+    from callqa.nlp.corpus import load_labelled
+
+    doc = _labelled()
+    change(doc)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        load_labelled(tmp_path)
+    assert str(path) in str(e.value) and all(w in str(e.value) for w in words), str(e.value)
+
+
+def test_a_file_that_is_not_a_call_is_refused(tmp_path):
+    from callqa.errors import InputError
+    from callqa.nlp.corpus import load_labelled
+
+    (tmp_path / "a.json").write_text('["not a call"]', encoding="utf-8")
+    with pytest.raises(InputError, match="a.json.*JSON object"):
+        load_labelled(tmp_path)
