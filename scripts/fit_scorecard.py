@@ -102,6 +102,10 @@ def main() -> None:
 
 def fit(calls, facts, fitted_on: str) -> str:
     """The scorecard TOML fitted to the labelled ``calls`` and their ``facts``; ``fitted_on`` goes in its header."""
+    for c in calls:
+        missing = [k for k in ("rapport", "resolution", "customer_end_sentiment") if c.labels.get(k) is None]
+        if missing:
+            raise SystemExit(f"fit_scorecard.py: call {c.call_id} has no {', '.join(missing)} label; every training call needs them.")
     from sklearn.linear_model import LogisticRegression, Ridge
 
     X = lambda names, fs: np.array([[f.components[n].value for n in names] for f in fs])  # noqa: E731

@@ -107,6 +107,21 @@ def test_nlp_evaluate_reports_every_label(shipped_tagger):
     assert "phase accuracy per turn" in text
 
 
+def test_nlp_evaluate_command_measures_calls_labelled_per_turn_only(tmp_path, shipped_tagger):
+    from typer.testing import CliRunner
+
+    from callqa.cli import app
+
+    for i, path in enumerate(sorted((ROOT / "models" / "corpus" / "dev").glob("*.json"))[:2]):
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if i:
+            doc["labels"] = {}  # turns labelled, the call not
+        (tmp_path / path.name).write_text(json.dumps(doc), encoding="utf-8")
+    r = CliRunner().invoke(app, ["evaluate", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "2 calls" in r.output and "offer_timing_accuracy" in r.output and "(1 of 2 calls labelled)" in r.output
+
+
 def test_nlp_score_command_writes_the_same_json_as_analyze(tmp_path):
     from typer.testing import CliRunner
 

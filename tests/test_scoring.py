@@ -191,6 +191,13 @@ def test_scoring_agreement_gives_bootstrap_intervals_over_calls():
     one = agreement(rows[:1])
     assert one["intervals"] == {} and one["pressure_spearman"] != one["pressure_spearman"]  # NaN: no ranking in one call
 
+    # calls without a label are left out of that figure only, and the count says so
+    unlabelled = [{**r, "resolution": (r["resolution"][0], None)} if i % 4 == 0 else r for i, r in enumerate(rows)]
+    b = agreement(unlabelled)
+    assert b["resolution_accuracy"] == 1.0 and b["labelled_calls"]["resolution_accuracy"] == 15
+    assert b["labelled_calls"]["pressure_spearman"] == 20 and b["pressure_spearman"] == a["pressure_spearman"]
+    assert not any("resolution" in m for m in b["mismatches"])
+
 
 def _pressure(*turns):
     """cross_sell_pressure.v2 of a call given as (speaker, phase, acts, text) tuples, with the default settings."""

@@ -245,8 +245,10 @@ def evaluate(
     typer.echo("")
     typer.echo("scores against the call labels  [95% interval: bootstrap over calls]")
     for key in FIGURES:
-        lo_hi = scores["intervals"].get(key)
-        typer.echo(f"{key:26} {scores[key]:.3f}" + (f"  [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else ""))
+        lo_hi, n = scores["intervals"].get(key), scores["labelled_calls"][key]
+        value = "  n/a" if scores[key] != scores[key] else f"{scores[key]:.3f}"
+        line = f"{key:26} {value}" + (f"  [{lo_hi[0]:.3f}, {lo_hi[1]:.3f}]" if lo_hi else "")
+        typer.echo(line + (f"  ({n} of {scores['calls']} calls labelled)" if n < scores["calls"] else ""))
 
 
 def _print_table(frame, as_json: bool, columns: list[str]) -> None:

@@ -29,10 +29,10 @@ def score_rows(calls, tagged, scorecard: str | Path | None = None) -> list[dict[
         rows.append(
             {
                 "call_id": call.call_id,
-                "offer_timing": (s["offer_timing"]["category"], lab["offer_timing"]),
-                "resolution": (s["resolution"]["status"], lab["resolution"]),
-                "rapport": (s["rapport"]["value"], lab["rapport"]),
-                "pressure": (s["cross_sell_pressure"]["value"], lab["pressure"]),
+                "offer_timing": (s["offer_timing"]["category"], lab.get("offer_timing")),
+                "resolution": (s["resolution"]["status"], lab.get("resolution")),
+                "rapport": (s["rapport"]["value"], lab.get("rapport")),
+                "pressure": (s["cross_sell_pressure"]["value"], lab.get("pressure")),
                 "escalated": (result.flags["escalated"], lab.get("escalated")),
                 "end_sentiment": (result.flags["customer_end_sentiment"], lab.get("customer_end_sentiment")),
                 "wow": (result.flags["wow_moment"], lab.get("wow_moment")),
@@ -56,9 +56,12 @@ def _figure(rows: list[dict[str, Any]], key: str, kind: str) -> float:
     import numpy as np
     from scipy.stats import spearmanr
 
-    got, want = [r[key][0] for r in rows], [r[key][1] for r in rows]
+    pairs = [r[key] for r in rows if r[key][1] is not None]  # calls without this label are left out
+    if not pairs:
+        return float("nan")
+    got, want = [g for g, _ in pairs], [w for _, w in pairs]
     if kind == "accuracy":
-        return sum(g == w for g, w in zip(got, want)) / len(rows)
+        return sum(g == w for g, w in zip(got, want)) / len(pairs)
     if len(set(got)) < 2 or len(set(want)) < 2:
         return float("nan")  # a rank correlation needs variation on both sides
     return float(np.asarray(spearmanr(got, want).statistic))
@@ -80,11 +83,12 @@ def agreement(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "calls": len(rows),
         **{name: round(_figure(rows, key, kind), 4) for name, (key, kind) in FIGURES.items()},
+        "labelled_calls": {name: sum(r[key][1] is not None for r in rows) for name, (key, _) in FIGURES.items()},
         "intervals": intervals,
         "mismatches": [
             {"call_id": r["call_id"], k: {"predicted": r[k][0], "labelled": r[k][1]}}
             for r in rows
             for k in ("offer_timing", "resolution")
-            if r[k][0] != r[k][1]
+            if r[k][1] is not None and r[k][0] != r[k][1]
         ],
     }
