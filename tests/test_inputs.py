@@ -45,6 +45,8 @@ def test_inputs_json_transcript_with_and_without_times(tmp_path):
         ('{"turns": [{"speaker": "agent"}]}', "needs 'speaker' and 'text'"),
         ('{"turns": []}', "has no turns"),
         ('{"turns": [{"speaker": "agent", "text": "x", "start": "zero"}]}', "must be a number"),
+        ('{"turns": [{"speaker": "agent", "text": null}]}', "turn 0 text must be a string"),
+        ('[{"turns": [{"speaker": "agent", "text": "x"}]}, {"turns": []}]', "list of 2 calls"),
     ],
 )
 def test_inputs_json_transcript_errors(tmp_path, content, message):

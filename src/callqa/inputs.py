@@ -219,10 +219,14 @@ def _read_json_turns(path: Path, text: str) -> tuple[Turn, ...]:
     raw_turns = doc.get("turns") if isinstance(doc, dict) else doc
     if not isinstance(raw_turns, list):
         raise TranscriptFormatError(f"{path}: expected an object with a 'turns' list (or a list of turns).")
+    if raw_turns and all(isinstance(t, dict) and "turns" in t for t in raw_turns):
+        raise TranscriptFormatError(f"{path}: holds a list of {len(raw_turns)} calls; give each call its own file.")
     turns = []
     for i, t in enumerate(raw_turns):
         if not isinstance(t, dict) or "speaker" not in t or "text" not in t:
             raise TranscriptFormatError(f"{path}: turn {i} needs 'speaker' and 'text'.")
+        if not isinstance(t["text"], (str, int, float)) or isinstance(t["text"], bool):
+            raise TranscriptFormatError(f"{path}: turn {i} text must be a string. Got {t['text']!r}.")
         role = _role(path, f"turn {i}", str(t["speaker"]))
         start, end = t.get("start"), t.get("end")
         for name, v in (("start", start), ("end", end)):
