@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from callqa.errors import InputError
+from callqa.inputs import ROLE_ALIASES
 from callqa.model import ACTS, PHASES, Turn
 
 logger = logging.getLogger("callqa")
@@ -88,9 +89,9 @@ def _name(value: Any) -> str:
 def _turn(t: Any, where: str) -> Turn:
     if not isinstance(t, dict):
         raise InputError(f"{where}: a turn is an object with speaker, text, phase and acts.")
-    speaker, phase, text = _name(t.get("speaker")), _name(t.get("phase")), t.get("text")
-    if speaker not in ("agent", "customer"):
-        raise InputError(f"{where}: speaker must be agent or customer, not {t.get('speaker')!r}.")
+    speaker, phase, text = ROLE_ALIASES.get(_name(t.get("speaker"))), _name(t.get("phase")), t.get("text")
+    if speaker is None:
+        raise InputError(f"{where}: speaker must be agent or customer (caller and client mean customer), not {t.get('speaker')!r}.")
     if not isinstance(text, str):
         raise InputError(f"{where}: text must be a string, not {text!r}.")
     if phase not in PHASES:
