@@ -77,7 +77,7 @@ def test_labelled_calls_are_read_as_people_write_the_guide(tmp_path):
     loose = _labelled("x-1", resolution="Resolved", offer_timing="after-resolution", pressure="2", rapport=4.0, escalated="no", wow_moment="Yes")
     loose["turns"][0].update(speaker="Agent", phase="Greeting", acts="greeting, personal name")
     loose["turns"][1].update(speaker="Caller")
-    (tmp_path / "one.json").write_text(json.dumps(loose), encoding="utf-8")
+    (tmp_path / "one.json").write_text(json.dumps(loose), encoding="utf-8-sig")  # with a byte-order mark
     (tmp_path / "two.json").write_text(json.dumps([_labelled("x-2"), {**_labelled(), "call_id": None}]), encoding="utf-8")
     calls = load_labelled(tmp_path)
     assert [c.call_id for c in calls] == ["x-1", "x-2", "two-1"]

@@ -52,7 +52,7 @@ def load_labelled(folder: str | Path) -> list[LabelledCall]:
     seen: dict[str, Path] = {}
     for path in sorted(folder.rglob("*.json")):
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
+            doc = json.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark, as some editors write, is fine
         except (OSError, ValueError) as e:
             raise InputError(f"{path}: cannot read labelled call ({e}).") from e
         docs = doc if isinstance(doc, list) else [doc]
