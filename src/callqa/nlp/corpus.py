@@ -82,7 +82,8 @@ def _call(doc: dict, where: str, default_id: str) -> LabelledCall:
     return LabelledCall(str(doc.get("call_id") or default_id), turns, _labels(labels, where), meta)
 
 
-def _name(value: Any) -> str:
+def _name(value: Any) -> Any:
+    """A name as the guide writes it: lower case, underscores; anything but a string comes back as it is."""
     return value.strip().lower().replace(" ", "_").replace("-", "_") if isinstance(value, str) else value
 
 

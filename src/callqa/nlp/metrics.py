@@ -158,7 +158,7 @@ def _figures(w: np.ndarray, conf: np.ndarray, tp: np.ndarray, fp: np.ndarray, fn
 
     def macro(f1: np.ndarray, sup: np.ndarray) -> np.ndarray:
         present = sup > 0
-        return np.divide(np.where(present, np.nan_to_num(f1), 0.0).sum(axis=1), present.sum(axis=1), out=np.full(len(f1), np.nan), where=present.any(axis=1))
+        return np.divide(np.where(present, f1, 0.0).sum(axis=1), present.sum(axis=1), out=np.full(len(f1), np.nan), where=present.any(axis=1))
 
     total = c.sum(axis=(1, 2))
     figures = {
