@@ -120,6 +120,15 @@ def test_nlp_evaluate_command_measures_calls_labelled_per_turn_only(tmp_path, sh
     r = CliRunner().invoke(app, ["evaluate", str(tmp_path)])
     assert r.exit_code == 0, r.output
     assert "2 calls" in r.output and "offer_timing_accuracy" in r.output and "(1 of 2 calls labelled)" in r.output
+    # as JSON: valid JSON (no NaN), a figure with nothing to measure (a ranking of one call) is null
+    r = CliRunner().invoke(app, ["evaluate", str(tmp_path), "--json"])
+    assert r.exit_code == 0, r.output
+
+    def refuse(name):
+        raise ValueError(f"{name} is not JSON")
+
+    doc = json.loads(r.output, parse_constant=refuse)
+    assert doc["scores"]["labelled_calls"]["pressure_spearman"] == 1 and doc["scores"]["pressure_spearman"] is None
 
 
 def test_nlp_score_command_writes_the_same_json_as_analyze(tmp_path):

@@ -239,7 +239,9 @@ def evaluate(
     report = evaluate_tagger(labelled_dir, model)
     scores = evaluate_scores(labelled_dir, model, scorecard)
     if as_json:
-        typer.echo(json.dumps({"tagging": report.as_dict(), "scores": scores}, indent=2))
+        from callqa.schema import dumps
+
+        typer.echo(dumps({"tagging": report.as_dict(), "scores": scores}, indent=2))
         return
     typer.echo(report.format())
     typer.echo("")

@@ -9,7 +9,6 @@ explicit allow-list, never as an arbitrary pickle.
 
 from __future__ import annotations
 
-import json
 import logging
 import platform
 from dataclasses import replace
@@ -99,7 +98,9 @@ def train(
     if cv_folds:
         tagged = _out_of_fold(calls, features, cv_folds, C=C, act_C=act_C)
         card["metrics"]["cross-validation"] = {"folds": cv_folds, **_card_metrics(_report(calls, tagged))}
-    (out / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
+    from callqa.schema import dumps
+
+    (out / "card.json").write_text(dumps(card, indent=2) + "\n", encoding="utf-8")
     return path
 
 
