@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -194,13 +195,29 @@ def test_nlp_out_of_fold_tags_come_from_a_tagger_fitted_without_the_call():
     assert [len(t) for t in tagged] == [len(c.turns) for c in calls]
     rest = [c for i, c in enumerate(calls) if i % 3]
     lists = [c.turns for c in rest] + [asr_like(c.turns) for c in rest]
-    alone = TurnTagger(n_scaled=N_HANDMADE).fit(lists, turn_features(lists))
+    alone = TurnTagger(n_scaled=N_HANDMADE).fit(lists, turn_features(lists), groups=list(range(len(rest))) * 2)
     for i in (0, 3, 6):
         bare = tuple(replace(t, phase=None, acts=()) for t in calls[i].turns)
         phases, acts = alone.predict(bare, turn_features([bare])[0])
         assert [t.phase for t in tagged[i]] == phases and [t.acts for t in tagged[i]] == acts
     with pytest.raises(OptionError, match="cannot cross-validate 9 calls in 10 folds"):
         out_of_fold_tags(calls, folds=10)
+
+
+@pytest.mark.parametrize("n", [6, 68, 85])
+def test_nlp_stacking_keeps_a_call_and_its_asr_copy_in_one_fold(n, monkeypatch):
+    """Stage 2 learns on stage 1 probabilities of calls stage 1 did not see; a call's ASR-like copy is the same
+    call, so the two must share a fold (with 68 calls and folds by position, call i and copy 68+i did not)."""
+    import callqa.nlp as nlp
+
+    seen = {}
+    monkeypatch.setattr(TurnTagger, "fit", lambda self, calls, features, groups=None: seen.setdefault("groups", groups))
+    calls = [SimpleNamespace(turns=(Turn("agent", f"Hello, call {i}."),)) for i in range(n + 3)]
+    nlp._fit(calls, [None] * (2 * len(calls)), range(n), C=0.5, act_C=0.3)
+    folds = TurnTagger._stacking_folds(2 * n, seen["groups"])
+    assert (folds[:n] == folds[n:]).all() and set(folds) == set(range(5))
+    with pytest.raises(ValueError, match="3 entries for 4 calls"):
+        TurnTagger._stacking_folds(4, [0, 1, 2])
 
 
 def test_nlp_name_use_feature_sees_the_customers_name_not_the_agents_own():

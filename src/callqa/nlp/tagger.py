@@ -37,13 +37,16 @@ class TurnTagger:
         self.embedding_weight = embedding_weight
 
     # -- fitting --------------------------------------------------------------------------------------------
-    def fit(self, calls: list[tuple[Turn, ...]], features: list[np.ndarray]) -> TurnTagger:
+    def fit(self, calls: list[tuple[Turn, ...]], features: list[np.ndarray], groups: list[int] | None = None) -> TurnTagger:
         """Fit the two act stages, the phase classifier and the phase transitions.
 
         Stage 1 predicts acts from a turn's own features. Stage 2 adds stage 1's act probabilities for the turn
         and its neighbours (a decline follows a pitch; a confirmation follows a fix), learned on out-of-fold
         stage 1 probabilities so it sees them as they will be at prediction time (stacked generalisation,
         Wolpert 1992). The phase classifier sees the same context.
+
+        ``groups`` (one number per call) keeps calls that are copies of one another, such as a call and its
+        recogniser-style copy, in the same fold; by default every call is its own group.
         """
         from sklearn.preprocessing import StandardScaler
 
@@ -55,7 +58,7 @@ class TurnTagger:
         Y = np.array([[act in t.acts for act in ACTS] for t in turns], dtype=int)
         self.stage1_ = self._fit_acts(Xs, Y)
         # out-of-fold stage 1 probabilities, folds by call
-        folds = np.arange(len(calls)) % 5
+        folds = self._stacking_folds(len(calls), groups)
         call_of_turn = np.repeat(np.arange(len(calls)), sizes)
         P1 = np.zeros(Y.shape)
         for f in range(5):
@@ -83,6 +86,15 @@ class TurnTagger:
         prior = np.bincount(phases, minlength=k) + 1.0
         self.log_prior_ = np.log(prior / prior.sum())
         return self
+
+    @staticmethod
+    def _stacking_folds(n_calls: int, groups: list[int] | None) -> np.ndarray:
+        """The fold (0-4) of each call for the out-of-fold stage 1 probabilities; calls of one group share a fold."""
+        ids = np.arange(n_calls) if groups is None else np.asarray(groups)
+        if len(ids) != n_calls:
+            raise ValueError(f"groups has {len(ids)} entries for {n_calls} calls.")
+        _, index = np.unique(ids, return_inverse=True)
+        return index % 5
 
     def _fit_acts(self, X: np.ndarray, Y: np.ndarray) -> dict:
         from sklearn.linear_model import LogisticRegression
