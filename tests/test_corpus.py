@@ -97,6 +97,7 @@ def test_labelled_calls_are_read_as_people_write_the_guide(tmp_path):
         (lambda d: d["turns"][0].update(phase="hello"), ["turn 0", "phase", "hello"]),
         (lambda d: d["turns"][0].update(speaker="bot"), ["turn 0", "speaker"]),
         (lambda d: d["turns"][0].update(start="0:03"), ["turn 0", "start"]),
+        (lambda d: d["turns"][0].update(start=9.0, end=2.5), ["turn 0", "ends (2.5) before it starts (9.0)"]),
         (lambda d: d["labels"].update(pressure=7), ["pressure", "1 to 5"]),
         (lambda d: d["labels"].update(rapport=True), ["rapport"]),
         (lambda d: d["labels"].update(resolution="fixed"), ["resolution", "fixed", "partial"]),

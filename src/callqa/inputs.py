@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import re
 from datetime import datetime
@@ -228,15 +229,26 @@ def _read_json_turns(path: Path, text: str) -> tuple[Turn, ...]:
         if not isinstance(t["text"], (str, int, float)) or isinstance(t["text"], bool):
             raise TranscriptFormatError(f"{path}: turn {i} text must be a string. Got {t['text']!r}.")
         role = _role(path, f"turn {i}", str(t["speaker"]))
-        start, end = t.get("start"), t.get("end")
-        for name, v in (("start", start), ("end", end)):
-            if v is not None and not isinstance(v, (int, float)):
-                raise TranscriptFormatError(f"{path}: turn {i} {name} must be a number of seconds. Got {v!r}.")
+        start, end = turn_times(t, f"{path}: turn {i}", TranscriptFormatError)
         turns.append(
             Turn.from_dict({"speaker": role, "text": str(t["text"]).strip(), "start": start, "end": end, "words": t.get("words") or ()})
         )
     assert all(t.speaker in SPEAKERS for t in turns)
     return tuple(turns)
+
+
+def turn_times(turn: dict, where: str, error: type[InputError] = InputError) -> tuple[float | None, float | None]:
+    """A turn's ``start`` and ``end`` in seconds (either may be absent): numbers, not negative, end not before start."""
+    times = []
+    for name in ("start", "end"):
+        v = turn.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0):
+            raise error(f"{where} {name} must be a number of seconds (0 or more). Got {v!r}.")
+        times.append(v)
+    start, end = times
+    if start is not None and end is not None and end < start:
+        raise error(f"{where} ends ({end}) before it starts ({start}).")
+    return start, end
 
 
 def transcript_metadata(path: str | Path) -> dict:

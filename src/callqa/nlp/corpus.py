@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from callqa.errors import InputError
-from callqa.inputs import ROLE_ALIASES
+from callqa.inputs import ROLE_ALIASES, turn_times
 from callqa.model import ACTS, PHASES, Turn
 
 logger = logging.getLogger("callqa")
@@ -107,10 +107,8 @@ def _turn(t: Any, where: str) -> Turn:
     unknown = [a for a in acts if a not in ACTS]
     if unknown:
         raise InputError(f"{where}: unknown act(s) {unknown}; the guide's acts are {list(ACTS)} (docs/ANNOTATION.md).")
-    times = [t.get("start"), t.get("end")]
-    if any(v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))) for v in times):
-        raise InputError(f"{where}: start and end must be seconds (numbers), not {times}.")
-    return Turn(speaker=speaker, text=text, start=times[0], end=times[1], phase=phase, acts=acts)
+    start, end = turn_times(t, where)
+    return Turn(speaker=speaker, text=text, start=start, end=end, phase=phase, acts=acts)
 
 
 def _labels(labels: dict, where: str) -> dict[str, Any]:
