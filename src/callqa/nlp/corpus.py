@@ -42,29 +42,41 @@ def load_labelled(folder: str | Path) -> list[LabelledCall]:
 
     Names and values are read as the guide writes them, whatever their case ("Agent", "Greeting"); ``acts`` may be
     a list or one string ("greeting, personal_name"); 1-5 labels may be written as numbers or digits, flags as
-    true/false or yes/no. Anything else is an InputError naming the file, the call and the field. Call-level
+    true/false or yes/no. Anything else is an InputError naming the file, the call and the field; every problem
+    in the folder is named in the one error, so that the folder can be put right in one pass. Call-level
     labels may be left out (a call labelled per turn only); figures that need one are measured without that call.
     """
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: not a folder of labelled calls.")
     calls: list[LabelledCall] = []
+    problems: list[str] = []
     seen: dict[str, Path] = {}
     for path in sorted(folder.rglob("*.json")):
         try:
             doc = json.loads(path.read_text(encoding="utf-8-sig"))  # a byte-order mark, as some editors write, is fine
         except (OSError, ValueError) as e:
-            raise InputError(f"{path}: cannot read labelled call ({e}).") from e
+            problems.append(f"{path}: cannot read labelled call ({e}).")
+            continue
         docs = doc if isinstance(doc, list) else [doc]
         for k, d in enumerate(docs):
             where = f"{path}" if len(docs) == 1 else f"{path} call {k}"
-            if not isinstance(d, dict):
-                raise InputError(f"{where}: a labelled call is a JSON object with turns and labels (see docs/ANNOTATION.md), not {type(d).__name__}.")
-            call = _call(d, where, path.stem if len(docs) == 1 else f"{path.stem}-{k}")
+            try:
+                if not isinstance(d, dict):
+                    raise InputError(f"{where}: a labelled call is a JSON object with turns and labels (see docs/ANNOTATION.md), not {type(d).__name__}.")
+                call = _call(d, where, path.stem if len(docs) == 1 else f"{path.stem}-{k}")
+            except InputError as e:
+                problems.extend(str(e).splitlines())
+                continue
             if call.call_id in seen:
                 logger.warning("%s: call_id %r is also used in %s; figures count both.", where, call.call_id, seen[call.call_id])
             seen.setdefault(call.call_id, path)
             calls.append(call)
+    if len(problems) == 1:
+        raise InputError(problems[0])
+    if problems:
+        # every problem at once, so that a folder can be put right in one pass
+        raise InputError(f"{folder}: {len(problems)} problems in labelled calls (docs/ANNOTATION.md):\n  " + "\n  ".join(problems))
     if not calls:
         raise InputError(f"{folder}: holds no labelled calls (*.json).")
     return calls
@@ -74,12 +86,23 @@ def _call(doc: dict, where: str, default_id: str) -> LabelledCall:
     raw_turns = doc.get("turns")
     if not isinstance(raw_turns, list) or not raw_turns:
         raise InputError(f"{where}: a labelled call needs a non-empty list of turns.")
-    turns = tuple(_turn(t, f"{where} turn {i}") for i, t in enumerate(raw_turns))
+    turns, problems = [], []
+    for i, t in enumerate(raw_turns):
+        try:
+            turns.append(_turn(t, f"{where} turn {i}"))
+        except InputError as e:
+            problems.append(str(e))
     labels = doc.get("labels") or {}
-    if not isinstance(labels, dict):
-        raise InputError(f"{where}: labels must be an object, not {type(labels).__name__}.")
+    try:
+        if not isinstance(labels, dict):
+            raise InputError(f"{where}: labels must be an object, not {type(labels).__name__}.")
+        labels = _labels(labels, where)
+    except InputError as e:
+        problems.append(str(e))
+    if problems:
+        raise InputError("\n".join(problems))
     meta = {k: doc.get(k) for k in ("industry", "agent_id", "team", "date")}
-    return LabelledCall(str(doc.get("call_id") or default_id), turns, _labels(labels, where), meta)
+    return LabelledCall(str(doc.get("call_id") or default_id), tuple(turns), labels, meta)
 
 
 def _name(value: Any) -> Any:
