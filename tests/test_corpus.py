@@ -139,14 +139,15 @@ def test_every_problem_in_a_folder_of_labelled_calls_is_named_at_once(tmp_path):
     good, two_turns, bad_label = _labelled(), _labelled(), _labelled()
     two_turns["turns"][0]["phase"] = None
     two_turns["turns"][1]["acts"] = ["greting"]
-    bad_label["labels"]["pressure"] = 9
+    bad_label["labels"].update(pressure=9, wow_moment="perhaps")
     for name, doc in (("a.json", good), ("b.json", two_turns), ("c.json", bad_label)):
         (tmp_path / name).write_text(json.dumps(doc), encoding="utf-8")
     (tmp_path / "d.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError) as e:
         load_labelled(tmp_path)
     lines = str(e.value).splitlines()
-    assert lines[0] == f"{tmp_path}: 4 problems in labelled calls (docs/ANNOTATION.md):"
+    assert lines[0] == f"{tmp_path}: 5 problems in labelled calls (docs/ANNOTATION.md):"
     assert [line.split(":")[0].strip() for line in lines[1:]] == [
-        f"{tmp_path / 'b.json'} turn 0", f"{tmp_path / 'b.json'} turn 1", f"{tmp_path / 'c.json'}", f"{tmp_path / 'd.json'}"
+        f"{tmp_path / 'b.json'} turn 0", f"{tmp_path / 'b.json'} turn 1", f"{tmp_path / 'c.json'}", f"{tmp_path / 'c.json'}", f"{tmp_path / 'd.json'}"
     ]
+    assert "label pressure is 9" in lines[3] and "label wow_moment is 'perhaps'" in lines[4]

@@ -98,7 +98,7 @@ def _call(doc: dict, where: str, default_id: str) -> LabelledCall:
             raise InputError(f"{where}: labels must be an object, not {type(labels).__name__}.")
         labels = _labels(labels, where)
     except InputError as e:
-        problems.append(str(e))
+        problems.extend(str(e).splitlines())
     if problems:
         raise InputError("\n".join(problems))
     meta = {k: doc.get(k) for k in ("industry", "agent_id", "team", "date")}
@@ -135,13 +135,15 @@ def _turn(t: Any, where: str) -> Turn:
 
 
 def _labels(labels: dict, where: str) -> dict[str, Any]:
-    """The call-level labels with the guide's values, read whatever their case; other keys are kept as they are."""
+    """The call-level labels with the guide's values, read whatever their case; other keys are kept as they are.
+    A value the guide does not allow is an InputError naming every such label of the call, one per line."""
     out = dict(labels)
+    problems = []
     for key, allowed in CATEGORIES.items():
         if labels.get(key) is not None:
             value = _name(labels[key])
             if value not in allowed:
-                raise InputError(f"{where}: label {key} is {labels[key]!r}; the guide allows {list(allowed)}.")
+                problems.append(f"{where}: label {key} is {labels[key]!r}; the guide allows {list(allowed)}.")
             out[key] = value
     for key in SCALES:
         value = labels.get(key)
@@ -151,15 +153,18 @@ def _labels(labels: dict, where: str) -> dict[str, Any]:
             except (TypeError, ValueError):
                 number = float("nan")
             if isinstance(value, bool) or number not in (1, 2, 3, 4, 5):
-                raise InputError(f"{where}: label {key} is {value!r}; the guide allows a whole number from 1 to 5.")
-            out[key] = int(number)
+                problems.append(f"{where}: label {key} is {value!r}; the guide allows a whole number from 1 to 5.")
+            else:
+                out[key] = int(number)
     for key in FLAGS:
         value = labels.get(key)
         if value is not None and not isinstance(value, bool):
             word = str(value).strip().lower()
             if word not in _TRUE | _FALSE:
-                raise InputError(f"{where}: label {key} is {value!r}; the guide allows true or false.")
+                problems.append(f"{where}: label {key} is {value!r}; the guide allows true or false.")
             out[key] = word in _TRUE
+    if problems:
+        raise InputError("\n".join(problems))
     return out
 
 
