@@ -61,12 +61,8 @@ def load_labelled(folder: str | Path) -> list[LabelledCall]:
         docs = doc if isinstance(doc, list) else [doc]
         for k, d in enumerate(docs):
             where = f"{path}" if len(docs) == 1 else f"{path} call {k}"
-            try:
-                if not isinstance(d, dict):
-                    raise InputError(f"{where}: a labelled call is a JSON object with turns and labels (see docs/ANNOTATION.md), not {type(d).__name__}.")
-                call = _call(d, where, path.stem if len(docs) == 1 else f"{path.stem}-{k}")
-            except InputError as e:
-                problems.extend(str(e).splitlines())
+            call = _call(d, where, path.stem if len(docs) == 1 else f"{path.stem}-{k}", problems)
+            if call is None:
                 continue
             if call.call_id in seen:
                 logger.warning("%s: call_id %r is also used in %s; figures count both.", where, call.call_id, seen[call.call_id])
@@ -82,25 +78,29 @@ def load_labelled(folder: str | Path) -> list[LabelledCall]:
     return calls
 
 
-def _call(doc: dict, where: str, default_id: str) -> LabelledCall:
+def _call(doc: Any, where: str, default_id: str, problems: list[str]) -> LabelledCall | None:
+    """The labelled call in ``doc``, or None with every problem found in it added to ``problems``."""
+    if not isinstance(doc, dict):
+        problems.append(f"{where}: a labelled call is a JSON object with turns and labels (see docs/ANNOTATION.md), not {type(doc).__name__}.")
+        return None
     raw_turns = doc.get("turns")
     if not isinstance(raw_turns, list) or not raw_turns:
-        raise InputError(f"{where}: a labelled call needs a non-empty list of turns.")
-    turns, problems = [], []
+        problems.append(f"{where}: a labelled call needs a non-empty list of turns.")
+        return None
+    found = len(problems)
+    turns = []
     for i, t in enumerate(raw_turns):
         try:
             turns.append(_turn(t, f"{where} turn {i}"))
         except InputError as e:
             problems.append(str(e))
     labels = doc.get("labels") or {}
-    try:
-        if not isinstance(labels, dict):
-            raise InputError(f"{where}: labels must be an object, not {type(labels).__name__}.")
-        labels = _labels(labels, where)
-    except InputError as e:
-        problems.extend(str(e).splitlines())
-    if problems:
-        raise InputError("\n".join(problems))
+    if isinstance(labels, dict):
+        labels = _labels(labels, where, problems)
+    else:
+        problems.append(f"{where}: labels must be an object, not {type(labels).__name__}.")
+    if len(problems) > found:
+        return None
     meta = {k: doc.get(k) for k in ("industry", "agent_id", "team", "date")}
     return LabelledCall(str(doc.get("call_id") or default_id), tuple(turns), labels, meta)
 
@@ -134,11 +134,10 @@ def _turn(t: Any, where: str) -> Turn:
     return Turn(speaker=speaker, text=text, start=start, end=end, phase=phase, acts=acts)
 
 
-def _labels(labels: dict, where: str) -> dict[str, Any]:
+def _labels(labels: dict, where: str, problems: list[str]) -> dict[str, Any]:
     """The call-level labels with the guide's values, read whatever their case; other keys are kept as they are.
-    A value the guide does not allow is an InputError naming every such label of the call, one per line."""
+    Each value the guide does not allow adds a line to ``problems``."""
     out = dict(labels)
-    problems = []
     for key, allowed in CATEGORIES.items():
         if labels.get(key) is not None:
             value = _name(labels[key])
@@ -163,8 +162,6 @@ def _labels(labels: dict, where: str) -> dict[str, Any]:
             if word not in _TRUE | _FALSE:
                 problems.append(f"{where}: label {key} is {value!r}; the guide allows true or false.")
             out[key] = word in _TRUE
-    if problems:
-        raise InputError("\n".join(problems))
     return out
 
 
