@@ -27,6 +27,20 @@ def test_audio_decodes_every_format_and_rate_to_16k(tmp_path, tone, ext, rate):
     assert abs(np.argmax(spectrum) - 440) <= 2
 
 
+@pytest.mark.parametrize("ext", [".wav", ".flac"])
+def test_lossless_formats_round_trip_16_bit_audio_sample_for_sample(tmp_path, ext):
+    rng = np.random.default_rng(0)
+    pcm = rng.integers(-32768, 32768, size=(2, 16000)).astype(np.int16)
+    pcm[:, :4] = [[-32768, 32767, 1, -1], [0, -2, 2, 32767]]
+    path = tmp_path / f"noise{ext}"
+    save_audio(path, pcm / 32768.0, 16000)
+    first = load_audio(path)
+    assert np.array_equal(np.rint(first.samples * 32768.0).astype(np.int64), pcm.astype(np.int64))
+    again = tmp_path / f"again{ext}"
+    save_audio(again, first.samples[::-1], 16000)  # channels swapped: the same signals
+    assert np.array_equal(load_audio(again).samples, first.samples[::-1])
+
+
 def test_audio_rejects_non_audio_files_with_the_file_named(tmp_path):
     fake = tmp_path / "notes.wav"
     fake.write_text("this is not audio")

@@ -180,7 +180,9 @@ def save_audio(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
             stream.bit_rate = _LOSSY_BIT_RATE[codec]
         fmt = stream.codec_context.codec.audio_formats[0].name if stream.codec_context.codec.audio_formats else "s16"
         resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
-        pcm = (np.clip(x, -1, 1) * 32767).astype(np.int16)
+        # the inverse of decoding (16-bit value / 32768), rounded: 16-bit audio read by load_audio is written back
+        # sample for sample
+        pcm = np.clip(np.rint(x * 32768.0), -32768, 32767).astype(np.int16)
         frame = av.AudioFrame.from_ndarray(pcm.T.reshape(1, -1), format="s16", layout=layout)
         frame.sample_rate = sample_rate
         for f in resampler.resample(frame) + resampler.resample(None):
