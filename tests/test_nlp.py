@@ -20,23 +20,55 @@ def test_nlp_tagger_before_fit_raises_not_fitted():
         TurnTagger().predict((Turn("agent", "hi"),), np.zeros((1, 3)))
 
 
-def test_nlp_viterbi_follows_transitions_over_noisy_posteriors():
+def _forward_moving(stay: float, advance: float) -> np.ndarray:
+    """Log transitions that keep the phase (``stay``) or move to the next one (``advance``), rows normalised."""
+    k = len(PHASES)
+    trans = np.full((k, k), 1e-3)
+    for i in range(k):
+        trans[i, i] = stay
+        if i + 1 < k:
+            trans[i, i + 1] = advance
+    return np.log(trans / trans.sum(axis=1, keepdims=True))
+
+
+def _decoder(log_trans: np.ndarray) -> TurnTagger:
+    """A tagger with only its decoder's state: flat priors, calls start in 'greeting'."""
     tagger = TurnTagger()
     k = len(PHASES)
     tagger.log_prior_ = np.log(np.full(k, 1 / k))
     tagger.log_start_ = np.log(np.array([0.9] + [0.1 / (k - 1)] * (k - 1)))
-    trans = np.full((k, k), 1e-3)
-    for i in range(k):
-        trans[i, i] = 0.7
-        if i + 1 < k:
-            trans[i, i + 1] = 0.3
-    tagger.log_trans_ = np.log(trans / trans.sum(axis=1, keepdims=True))
+    tagger.log_trans_ = log_trans
+    return tagger
+
+
+def test_nlp_viterbi_follows_transitions_over_noisy_posteriors():
+    k = len(PHASES)
+    tagger = _decoder(_forward_moving(0.7, 0.3))
     # turn 2 alone looks like 'closing', but a jump greeting -> closing -> discovery is nearly impossible
     post = np.full((4, k), 0.02)
     post[0, 0] = post[1, 0] = post[3, 2] = 0.9
     post[2, 5] = 0.5
     post[2, 1] = 0.4
     assert tagger._viterbi(np.log(post / post.sum(axis=1, keepdims=True))) == ["greeting", "greeting", "verification", "discovery"]
+
+
+def test_nlp_viterbi_uses_the_transitions_into_each_turns_speaker():
+    k = len(PHASES)
+    forward, sticky = _forward_moving(0.5, 0.5), _forward_moving(0.5, 0.05)
+    tagger = _decoder(forward)
+    tagger.log_trans_by_speaker_ = np.stack([forward, sticky])  # into agent turns, into customer turns
+    turns = (Turn("agent", "hello"), Turn("customer", "yeah hi"), Turn("agent", "your postcode?"))
+    # the customer's reply leans a little to 'verification'; the next agent turn is clearly 'verification'
+    post = np.full((3, k), 0.01)
+    post[0, 0] = 0.9
+    post[1, 0], post[1, 1] = 0.4, 0.5
+    post[2, 1] = 0.9
+    log_post = np.log(post / post.sum(axis=1, keepdims=True))
+    assert tagger._viterbi(log_post, turns) == ["greeting", "greeting", "verification"]
+    # without the speakers, or from a model saved before transitions were counted by speaker: one matrix for all
+    assert tagger._viterbi(log_post) == ["greeting", "verification", "verification"]
+    del tagger.log_trans_by_speaker_
+    assert tagger._viterbi(log_post, turns) == ["greeting", "verification", "verification"]
 
 
 @pytest.fixture(scope="module")
