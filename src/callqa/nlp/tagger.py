@@ -78,14 +78,13 @@ class TurnTagger:
         self.phase_model_ = LogisticRegression(C=self.C, max_iter=3000).fit(Z, phases)
         k = len(PHASES)
         start = np.ones(k)
-        trans = np.ones((k, k))
         by_speaker = np.ones((2, k, k))  # [0]: into an agent turn, [1]: into a customer turn
         for c in calls:
             seq = [PHASES.index(t.phase) for t in c]
             start[seq[0]] += 1
             for a, b, turn in zip(seq, seq[1:], c[1:]):
-                trans[a, b] += 1
                 by_speaker[self._speaker_index(turn), a, b] += 1
+        trans = by_speaker.sum(axis=0) - 1.0  # every transition, add-one smoothed once
         self.log_start_ = np.log(start / start.sum())
         self.log_trans_ = np.log(trans / trans.sum(axis=1, keepdims=True))
         self.log_trans_by_speaker_ = np.log(by_speaker / by_speaker.sum(axis=2, keepdims=True))
