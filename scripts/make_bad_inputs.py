@@ -18,13 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from callqa.audio import load_audio, save_audio
+from callqa.audio import load_audio, save_audio, to_pcm16
 
 SR = 16000
 
 
 def wav_bytes(samples: np.ndarray, rate: int = SR, channels: int = 1, fmt: int = 1) -> bytes:
-    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+    pcm = to_pcm16(samples).astype("<i2").tobytes()
     header = b"RIFF" + struct.pack("<I", 36 + len(pcm)) + b"WAVE"
     header += b"fmt " + struct.pack("<IHHIIHH", 16, fmt, channels, rate, rate * channels * 2, channels * 2, 16)
     return header + b"data" + struct.pack("<I", len(pcm)) + pcm

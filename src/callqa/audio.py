@@ -163,6 +163,12 @@ _LOSSY_BIT_RATE = {"libmp3lame": 32000, "libopus": 24000, "aac": 48000}
 _CODEC_BY_EXT = {".wav": "pcm_s16le", ".flac": "flac", ".mp3": "libmp3lame", ".ogg": "libopus", ".opus": "libopus", ".m4a": "aac"}
 
 
+def to_pcm16(samples: np.ndarray) -> np.ndarray:
+    """Float samples as 16-bit integers: the inverse of decoding (value / 32768), rounded, so 16-bit audio read by
+    ``load_audio`` is written back sample for sample."""
+    return np.clip(np.rint(np.asarray(samples, dtype=np.float64) * 32768.0), -32768, 32767).astype(np.int16)
+
+
 def save_audio(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
     """Encode float samples of shape (channels, n) or (n,) to ``path``; the codec follows the extension."""
     import av
@@ -180,9 +186,7 @@ def save_audio(path: str | Path, samples: np.ndarray, sample_rate: int) -> None:
             stream.bit_rate = _LOSSY_BIT_RATE[codec]
         fmt = stream.codec_context.codec.audio_formats[0].name if stream.codec_context.codec.audio_formats else "s16"
         resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
-        # the inverse of decoding (16-bit value / 32768), rounded: 16-bit audio read by load_audio is written back
-        # sample for sample
-        pcm = np.clip(np.rint(x * 32768.0), -32768, 32767).astype(np.int16)
+        pcm = to_pcm16(x)
         frame = av.AudioFrame.from_ndarray(pcm.T.reshape(1, -1), format="s16", layout=layout)
         frame.sample_rate = sample_rate
         for f in resampler.resample(frame) + resampler.resample(None):
