@@ -8,11 +8,13 @@ The calls were written by hand in a compact line format that is quicker to write
     industry: telecom                 (industry, agent_id, team, date, resolution, escalated, offer_timing,
     ...                                pressure, rapport, customer_end_sentiment, wow_moment, notes)
     A gr greet | Thank you for ...    a turn: speaker (A/C), phase code, act codes, "|", the text
-    A of offer{fibre upgrade} | ...   an offer act names its product in braces
+    A of offer{fibre upgrade} | ...   an offer act names its product in braces; a turn that pitches two
+                                      products says offer{...} twice (the turn's acts list offer once)
 
 Phase codes: gr greeting, ve verification, di discovery, re resolution, of offer, cl closing.
-The ``offers`` label is derived from the turns: every agent turn with an offer act, and the customer's first
-accept/decline/defer act before the next pitch ("ignored" when there is none). Source files named
+The ``offers`` label is derived from the turns: every product pitched in an agent turn with an offer act, and the
+customer's first accept/decline/defer act before the next pitch ("ignored" when there is none). Any other act code
+given twice on one turn is refused. Source files named
 ``train-*.calls`` go to ``train/``, ``dev-*.calls`` to ``dev/``, ``holdout-*.calls`` to ``holdout/``.
 """
 
@@ -59,19 +61,23 @@ def parse(text: str, source: str) -> list[dict]:
             speaker = "agent" if m.group(1) == "A" else "customer"
             if m.group(2) not in PHASES:
                 raise ValueError(f"{where}: unknown phase code {m.group(2)!r}")
-            acts, product = [], None
+            acts, products = [], []
             for code in re.findall(r"[a-z]+(?:\{[^}]*\})?", m.group(3)):
                 pm = re.match(r"([a-z]+)\{([^}]*)\}", code)
                 if pm:
-                    code, product = pm.group(1), pm.group(2)
+                    code = pm.group(1)
+                    products.append(pm.group(2))
                 if code not in ACTS:
                     raise ValueError(f"{where}: unknown act code {code!r}")
-                acts.append(ACTS[code])
-            if "offer" in acts and not product:
+                if ACTS[code] in acts and not pm:
+                    raise ValueError(f"{where}: act code {code!r} given twice")
+                if ACTS[code] not in acts:  # a turn pitching two products lists offer once, with both products
+                    acts.append(ACTS[code])
+            if "offer" in acts and not products:
                 raise ValueError(f"{where}: an offer needs its product in braces")
             turn = {"speaker": speaker, "text": m.group(4).strip(), "phase": PHASES[m.group(2)], "acts": acts}
-            if product:
-                turn["_product"] = product
+            if products:
+                turn["_products"] = products
             call["turns"].append(turn)
             continue
         hm = re.match(r"^(\w+): (.*)$", line)
@@ -103,11 +109,11 @@ def finish(call: dict, source: str) -> dict:
             if later["speaker"] == "customer" and hits:
                 response = hits[0]
                 break
-        offers.append({"turn": i, "product": t["_product"], "response": response})
+        offers += [{"turn": i, "product": product, "response": response} for product in t["_products"]]
     if (h["offer_timing"] == "none") != (not offers):
         raise ValueError(f"{source} {call['call_id']}: offer_timing={h['offer_timing']} but {len(offers)} offer turn(s)")
     for t in turns:
-        t.pop("_product", None)
+        t.pop("_products", None)
     return {
         "call_id": call["call_id"],
         "industry": h["industry"],

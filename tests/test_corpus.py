@@ -151,3 +151,27 @@ def test_every_problem_in_a_folder_of_labelled_calls_is_named_at_once(tmp_path):
         f"{tmp_path / 'b.json'} turn 0", f"{tmp_path / 'b.json'} turn 1", f"{tmp_path / 'c.json'}", f"{tmp_path / 'c.json'}", f"{tmp_path / 'd.json'}"
     ]
     assert "label pressure is 9" in lines[3] and "label wow_moment is 'perhaps'" in lines[4]
+
+
+def test_corpus_build_keeps_every_product_of_a_turn_that_pitches_two_and_refuses_a_repeated_act(tmp_path):
+    import json
+
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    two = CALL.format(call_id="tr-x-1").replace("offer_timing: none", "offer_timing: after_resolution") + (
+        "A of offer{fibre upgrade} offer{tv bundle} press | While you're here, faster fibre and a tv bundle, today only?\n"
+        "C of dec | No thanks.\n"
+    )
+    (src / "train-a.calls").write_text(two, encoding="utf-8")
+    proc = _build(src, out)
+    assert proc.returncode == 0, proc.stderr
+    call = json.loads((out / "train" / "tr-x-1.json").read_text(encoding="utf-8"))
+    assert call["turns"][4]["acts"] == ["offer", "pressure_tactic"]
+    assert call["labels"]["offers"] == [
+        {"turn": 4, "product": "fibre upgrade", "response": "declined"},
+        {"turn": 4, "product": "tv bundle", "response": "declined"},
+    ]
+    (src / "train-a.calls").write_text(CALL.format(call_id="tr-x-1").replace("rconf thanks bye", "rconf thanks thanks bye"), encoding="utf-8")
+    proc = _build(src, out)
+    assert proc.returncode != 0 and "train-a.calls" in proc.stderr and "'thanks' given twice" in proc.stderr
+    assert json.loads((out / "train" / "tr-x-1.json").read_text(encoding="utf-8"))["labels"]["offers"][1]["product"] == "tv bundle"
