@@ -69,10 +69,11 @@ def parse(text: str, source: str) -> list[dict]:
                     products.append(pm.group(2))
                 if code not in ACTS:
                     raise ValueError(f"{where}: unknown act code {code!r}")
-                if ACTS[code] in acts and not pm:
-                    raise ValueError(f"{where}: act code {code!r} given twice")
-                if ACTS[code] not in acts:  # a turn pitching two products lists offer once, with both products
-                    acts.append(ACTS[code])
+                if ACTS[code] in acts:  # only an offer may repeat, naming another product; acts list it once
+                    if not pm:
+                        raise ValueError(f"{where}: act code {code!r} given twice")
+                    continue
+                acts.append(ACTS[code])
             if "offer" in acts and not products:
                 raise ValueError(f"{where}: an offer needs its product in braces")
             turn = {"speaker": speaker, "text": m.group(4).strip(), "phase": PHASES[m.group(2)], "acts": acts}
@@ -111,7 +112,7 @@ def finish(call: dict, source: str) -> dict:
                 break
         offers += [{"turn": i, "product": product, "response": response} for product in t["_products"]]
     if (h["offer_timing"] == "none") != (not offers):
-        raise ValueError(f"{source} {call['call_id']}: offer_timing={h['offer_timing']} but {len(offers)} offer turn(s)")
+        raise ValueError(f"{source} {call['call_id']}: offer_timing={h['offer_timing']} but {len({o['turn'] for o in offers})} offer turn(s)")
     for t in turns:
         t.pop("_products", None)
     return {
