@@ -4,9 +4,10 @@ Usage: python scripts/benchmark_scoring.py [--calls 100] [--turns 30] [--workers
 
 The calls are built from the labelled corpus's turns (sampled with a fixed seed, speakers kept), written as text
 transcripts and scored through the same path as `callqa score`: reading, features (spaCy, sentence embeddings),
-act and phase tagging, scores, redaction, per-call JSON and tables. Model loading is timed separately. The batch
-runs once per ``--workers`` value (threads, as `callqa score --workers`; its default is 2), each into a fresh
-folder, and the script checks that every run wrote the same per-call JSON. Target: under 60 s.
+act and phase tagging (with the pair encoder when the tagger has one), scores, redaction, per-call JSON and tables.
+Model loading is timed separately. The batch runs once per ``--workers`` value (threads, as `callqa score
+--workers`; its default is 2), each into a fresh folder, and the script checks that every run wrote the same
+per-call JSON. Target: under 60 s.
 """
 
 from __future__ import annotations
@@ -47,13 +48,13 @@ def main() -> None:
             lines = [f"{'Agent' if pool[j].speaker == 'agent' else 'Customer'}: {pool[j].text}" for j in picks]
             (folder / f"bench-{i:03d}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
-        from callqa.nlp import load_tagger
+        from callqa.nlp import load_pair_encoder, load_tagger
         from callqa.nlp.features import load_embedder, load_spacy
         from callqa.pipeline import analyze_batch, score_call
         from callqa.redact import get_redactor
 
         t0 = time.perf_counter()
-        load_tagger(), load_spacy(), load_embedder(), get_redactor()
+        load_tagger(), load_pair_encoder(), load_spacy(), load_embedder(), get_redactor()
         t_load = time.perf_counter() - t0
         print(f"models loaded in {t_load:.1f} s")
         outputs = []
