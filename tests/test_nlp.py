@@ -426,3 +426,28 @@ def test_nlp_tagger_averages_its_act_probabilities_with_the_pair_encoders():
     assert np.allclose(mixed[~masked], 0.5 * alone[~masked] + 0.45) and (mixed[masked] == 0).all()
     with pytest.raises(ValueError, match="pair encoder probabilities have shape"):
         tagger.act_probabilities(turns, X, pair[:1])
+
+
+def test_nlp_train_that_fails_leaves_the_earlier_model_whole(tmp_path, monkeypatch):
+    """The tagger and its pair encoder are written side by side; a failure while writing keeps the old pair."""
+    import shutil
+
+    import skops.io as sio
+
+    from callqa.nlp import train
+
+    (tmp_path / "calls").mkdir()
+    for f in sorted((ROOT / "models" / "corpus" / "train").glob("*.json"))[:5]:
+        shutil.copy(f, tmp_path / "calls" / f.name)
+    out = tmp_path / "m"
+    train(tmp_path / "calls", out, pair_epochs=1)
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.name != "card.json"}
+    assert set(before) == {"tagger.skops", "pair-encoder.safetensors"}
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(sio, "dump", broken)
+    with pytest.raises(OSError, match="disk full"):
+        train(tmp_path / "calls", out, pair_epochs=2)  # another encoder than the one on disk
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "card.json"} == before

