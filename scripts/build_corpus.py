@@ -69,6 +69,8 @@ def parse(text: str, source: str) -> list[dict]:
                     products.append(pm.group(2))
                 if code not in ACTS:
                     raise ValueError(f"{where}: unknown act code {code!r}")
+                if pm and ACTS[code] != "offer":
+                    raise ValueError(f"{where}: only an offer names a product in braces, not {code!r}")
                 if ACTS[code] in acts:  # only an offer may repeat, naming another product; acts list it once
                     if not pm:
                         raise ValueError(f"{where}: act code {code!r} given twice")

@@ -175,3 +175,7 @@ def test_corpus_build_keeps_every_product_of_a_turn_that_pitches_two_and_refuses
     proc = _build(src, out)
     assert proc.returncode != 0 and "train-a.calls" in proc.stderr and "'thanks' given twice" in proc.stderr
     assert json.loads((out / "train" / "tr-x-1.json").read_text(encoding="utf-8"))["labels"]["offers"][1]["product"] == "tv bundle"
+    (src / "train-a.calls").write_text(two.replace("C of dec | No thanks.", "C of dec{fibre upgrade} | No thanks."), encoding="utf-8")
+    proc = _build(src, out)
+    assert proc.returncode != 0 and "only an offer names a product in braces, not 'dec'" in proc.stderr
+    assert json.loads((out / "train" / "tr-x-1.json").read_text(encoding="utf-8"))["labels"]["offers"][1]["product"] == "tv bundle"
