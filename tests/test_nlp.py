@@ -372,15 +372,20 @@ def test_nlp_pair_encoder_reads_the_turn_before(pair_encoder):
     assert probs[0].shape == (2, len(ACTS)) and pair_encoder.predict_proba([]) == []
 
 
-def test_nlp_pair_encoder_file_loads_only_with_its_sha256(pair_encoder, tmp_path):
+def test_nlp_pair_encoder_file_loads_only_with_its_sha256(pair_encoder, tmp_path, capfd):
     from safetensors.torch import load_file, save_file
+    from transformers.utils import logging as hf_logging
 
     from callqa.errors import ModelError
     from callqa.nlp.pair_encoder import PairEncoder
 
     turns = _pair_calls()[:3]
     sha = pair_encoder.save(tmp_path / "enc.safetensors")
+    bars = hf_logging.is_progress_bar_enabled()
+    capfd.readouterr()
     loaded = PairEncoder.load(tmp_path / "enc.safetensors", sha)
+    # built quietly (no "Loading weights" bar in a batch log), and the caller's progress-bar setting is kept
+    assert "Loading weights" not in capfd.readouterr().err and hf_logging.is_progress_bar_enabled() == bars
     assert loaded.epochs == 15 and loaded.lr == 2e-4
     for a, b in zip(pair_encoder.predict_proba(turns), loaded.predict_proba(turns)):
         assert np.abs(a - b).max() < 0.02  # stored in float16

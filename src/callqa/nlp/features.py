@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,6 +92,20 @@ def embedding_model_path() -> Path:
     return path
 
 
+@contextmanager
+def quiet_loading():
+    """transformers draws a "Loading weights" progress bar on stderr for every model it builds; a batch log needs none."""
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()
+
+
 @lru_cache(maxsize=1)
 def load_embedder():
     """The packaged all-MiniLM-L6-v2, sha256-checked, on CUDA when present."""
@@ -100,7 +115,8 @@ def load_embedder():
     import torch
     from sentence_transformers import SentenceTransformer
 
-    return SentenceTransformer(str(embedding_model_path()), device="cuda" if torch.cuda.is_available() else "cpu")
+    with quiet_loading():
+        return SentenceTransformer(str(embedding_model_path()), device="cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _cue_vector(norm: str) -> np.ndarray:

@@ -29,7 +29,7 @@ import numpy as np
 
 from callqa.errors import ModelError
 from callqa.model import ACTS, Turn
-from callqa.nlp.features import embedding_model_path
+from callqa.nlp.features import embedding_model_path, quiet_loading
 
 FILE_NAME = "pair-encoder.safetensors"
 
@@ -62,7 +62,8 @@ class _Network:
         class Net(torch.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.encoder = AutoModel.from_pretrained(str(embedding_model_path()))
+                with quiet_loading():
+                    self.encoder = AutoModel.from_pretrained(str(embedding_model_path()))
                 self.head = torch.nn.Linear(self.encoder.config.hidden_size, len(ACTS))
 
             def forward(self, batch):
