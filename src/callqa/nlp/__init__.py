@@ -13,11 +13,11 @@ import logging
 import platform
 from dataclasses import replace
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
 from callqa.errors import ModelError, OptionError
+from callqa.loading import load_once
 from callqa.model import CallResult, PhaseSpan, Turn
 
 logger = logging.getLogger("callqa")
@@ -249,7 +249,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-@lru_cache(maxsize=2)
+@load_once(maxsize=2)
 def load_tagger(model_dir: str | None = None):
     """The trained tagger, loaded with skops against TRUSTED_TYPES."""
     import skops.io as sio
@@ -263,7 +263,7 @@ def load_tagger(model_dir: str | None = None):
     return sio.load(path, trusted=TRUSTED_TYPES)
 
 
-@lru_cache(maxsize=2)
+@load_once(maxsize=2)
 def load_pair_encoder(model_dir: str | None = None):
     """The pair encoder the tagger in ``model_dir`` was trained with (sha256-checked), or None if it had none."""
     from callqa.nlp.pair_encoder import FILE_NAME, PairEncoder

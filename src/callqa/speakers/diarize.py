@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import numpy as np
 from callqa.audio import SAMPLE_RATE
 from callqa.config import DiarizeOptions
 from callqa.errors import ModelError
+from callqa.loading import load_once
 from callqa.transcribe.models import sha256_file
 
 logger = logging.getLogger("callqa")
@@ -40,7 +40,7 @@ class SpeakerSegment:
     speaker: str
 
 
-@lru_cache(maxsize=1)
+@load_once()
 def load_voice_encoder():
     """resemblyzer's VoiceEncoder with its packaged weights, sha256-checked; on CUDA when present."""
     import torch
@@ -56,7 +56,7 @@ def load_voice_encoder():
     return VoiceEncoder(device=device, verbose=False, weights_fpath=weights)
 
 
-@lru_cache(maxsize=1)
+@load_once()
 def _vad_model():
     from faster_whisper.vad import get_vad_model
 

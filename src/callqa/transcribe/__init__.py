@@ -7,13 +7,13 @@ float32 audio, with word timestamps.
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
 from callqa.config import TranscribeOptions
 from callqa.errors import OptionError
+from callqa.loading import load_once
 from callqa.model import EngineInfo, Segment
 
 ENGINES = ("faster-whisper", "openai-whisper")
@@ -35,7 +35,7 @@ def get_engine(options: TranscribeOptions) -> Engine:
         return _load_engine(options)
 
 
-@lru_cache(maxsize=4)
+@load_once(maxsize=4)
 def _load_engine(options: TranscribeOptions) -> Engine:
     if options.engine == "faster-whisper":
         from callqa.transcribe.faster_whisper import FasterWhisperEngine

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 
 from callqa.config import TranscribeOptions
 from callqa.errors import ModelError, OptionError
+from callqa.loading import load_once
 from callqa.model import EngineInfo, Segment, Word
 from callqa.transcribe.models import resolve_model
 
@@ -34,7 +34,7 @@ def pick_device(device: str, compute_type: str | None) -> tuple[str, str]:
     return device, compute_type or ("float16" if device == "cuda" else "int8")
 
 
-@lru_cache(maxsize=4)
+@load_once(maxsize=4)
 def _load_model(path: str, device: str, compute_type: str, cpu_threads: int, num_workers: int = 1):
     from faster_whisper import WhisperModel
 

@@ -12,11 +12,11 @@ import logging
 import os
 import shutil
 from dataclasses import dataclass
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
 from callqa.errors import ModelError
+from callqa.loading import load_once
 
 logger = logging.getLogger("callqa")
 
@@ -120,7 +120,7 @@ def _verify(path: Path, expected: str, what: str) -> None:
         )
 
 
-@lru_cache(maxsize=None)
+@load_once(maxsize=None)
 def materialize_bundled(name: str) -> ResolvedModel:
     """Return a folder faster-whisper can load for the bundled model ``name``, checking the weights' sha256.
 

@@ -1,0 +1,54 @@
+"""Load each model once per process, whichever worker thread asks for it first.
+
+callqa scores calls on worker threads, and each stage loads its models the first time it needs them.
+``functools.lru_cache`` does not stop two threads from missing the cache together: both then build the model (twice
+the time and memory), and two threads importing transformers' lazily loaded classes at once can fail outright
+("cannot import name 'AutoModel' from 'transformers'"). ``load_once`` is a cache whose misses are filled under one
+process-wide re-entrant lock, so a model is built once, and loaders that call one another (the pair encoder's loader
+reads the tagger) cannot deadlock. A hit takes no lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_LOADING = threading.RLock()
+
+
+def load_once(maxsize: int | None = 1) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Cache a loader's result per arguments; at most ``maxsize`` results (``None``: no limit), oldest dropped first.
+
+    The wrapped loader keeps ``cache_clear()``, as with ``functools.lru_cache``.
+    """
+
+    def decorate(load: Callable[..., T]) -> Callable[..., T]:
+        cache: dict[Any, T] = {}
+
+        @wraps(load)
+        def loader(*args: Any, **kwargs: Any) -> T:
+            key = (args, tuple(sorted(kwargs.items())))
+            try:
+                return cache[key]
+            except KeyError:
+                pass
+            with _LOADING:
+                if key not in cache:
+                    value = load(*args, **kwargs)
+                    if maxsize is not None and len(cache) >= maxsize:
+                        del cache[next(iter(cache))]
+                    cache[key] = value
+                return cache[key]
+
+        def cache_clear() -> None:
+            with _LOADING:
+                cache.clear()
+
+        loader.cache_clear = cache_clear  # type: ignore[attr-defined]
+        return loader
+
+    return decorate
