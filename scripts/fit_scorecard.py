@@ -138,7 +138,7 @@ def fit(calls, facts, fitted_on: str) -> str:
 # ({fitted_on}); see docs/METRICS.md.
 # A team's own scorecard copies this file, changes values, and is passed with --scorecard FILE.
 name = "callqa-default"
-version = "1.2.0"
+version = "1.3.0"
 
 [scorers]
 rapport = "rapport.v1"
