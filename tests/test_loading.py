@@ -61,6 +61,19 @@ def test_load_once_keeps_maxsize_results_and_clears():
     assert calls == ["a", "b", "c", "a", "b"]
 
 
+def test_load_once_one_model_however_the_arguments_are_spelt():
+    calls = []
+
+    @load_once(maxsize=4)
+    def model(model_dir=None, device="cpu"):
+        calls.append((model_dir, device))
+        return object()
+
+    assert model() is model(None) is model(model_dir=None) is model(None, "cpu") is model(device="cpu")
+    assert calls == [(None, "cpu")]
+    assert model("elsewhere") is not model()
+
+
 def test_load_once_a_failed_load_is_not_cached():
     attempts = []
 

@@ -10,6 +10,7 @@ reads the tagger) cannot deadlock. A hit takes no lock.
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable
 from functools import wraps
@@ -23,15 +24,20 @@ _LOADING = threading.RLock()
 def load_once(maxsize: int | None = 1) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Cache a loader's result per arguments; at most ``maxsize`` results (``None``: no limit), oldest dropped first.
 
-    The wrapped loader keeps ``cache_clear()``, as with ``functools.lru_cache``.
+    Arguments are matched to the loader's signature with its defaults filled in, so ``load_tagger()``,
+    ``load_tagger(None)`` and ``load_tagger(model_dir=None)`` share one model (``functools.lru_cache`` would build
+    three). The wrapped loader keeps ``cache_clear()``, as with ``functools.lru_cache``.
     """
 
     def decorate(load: Callable[..., T]) -> Callable[..., T]:
         cache: dict[Any, T] = {}
+        signature = inspect.signature(load)
 
         @wraps(load)
         def loader(*args: Any, **kwargs: Any) -> T:
-            key = (args, tuple(sorted(kwargs.items())))
+            bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()
+            key = tuple(bound.arguments.items())
             try:
                 return cache[key]
             except KeyError:
