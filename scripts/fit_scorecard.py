@@ -53,7 +53,7 @@ def tagged_calls(folder: Path, out_of_fold_folds: int = 0):
     calls = load_labelled(folder)
     if out_of_fold_folds:
         shipped = load_tagger()
-        pair = {"pair_epochs": getattr(shipped, "pair_epochs_", 0), "pair_weight": shipped.pair_weight}
+        pair = {"pair_epochs": getattr(shipped, "pair_epochs_", 0), "pair_weight": shipped.pair_weight, "pair_phase_weight": shipped.pair_phase_weight}
         tagged = out_of_fold_tags(calls, out_of_fold_folds, C=shipped.C, act_C=shipped.act_C, **pair)
     else:
         tagged = tag_calls([unlabelled(c.turns) for c in calls])

@@ -92,6 +92,7 @@ def test_nlp_shipped_model_has_a_card_matching_the_corpus(shipped_tagger):
 
         assert pair["sha256"] == shipped_tagger.pair_sha256_ == sha256_file(ROOT / "models" / "turn-tagger" / pair["file"])
         assert shipped_tagger.pair_weight == pair["weight"] > 0
+        assert shipped_tagger.pair_phase_weight == pair.get("phase_weight", 0.0)
 
 
 def test_nlp_skops_refuses_types_outside_the_allow_list(tmp_path):
@@ -403,13 +404,65 @@ def test_nlp_pair_encoder_file_loads_only_with_its_sha256(pair_encoder, tmp_path
         PairEncoder.load(tmp_path / "acts.safetensors", sha256_of(tmp_path / "acts.safetensors"))
 
 
+PITCHES = ["While you're here, our premium plan adds free calls abroad.", "Would you like travel insurance with that booking?",
+           "We could add a second card for your partner at no fee.", "Our fibre upgrade would make it twice as fast for three pounds more."]
+
+
+def _phase_calls():
+    """Calls where the customer's same short reply is in the resolution phase after a fix and in the offer phase
+    after a pitch: only the turn before tells the phases apart."""
+    calls = []
+    for i in range(len(FIXES) * len(REPLIES)):
+        fix, pitch, reply = FIXES[i % len(FIXES)], PITCHES[i % len(PITCHES)], REPLIES[i % len(REPLIES)]
+        calls.append((Turn("agent", fix, phase="resolution", acts=("resolution_statement",)), Turn("customer", reply, phase="resolution", acts=("resolution_confirmed",)),
+                      Turn("agent", pitch, phase="offer", acts=("offer",)), Turn("customer", reply, phase="offer", acts=("offer_accept",))))
+    return calls
+
+
+def test_nlp_pair_encoder_phase_head_reads_the_turn_before(pair_encoder, tmp_path):
+    from callqa.nlp.pair_encoder import PairEncoder
+
+    encoder = PairEncoder(epochs=12, lr=2e-4, phases=True).fit(_phase_calls())
+    unseen = [(Turn("agent", "Good news, I've put the credit on your account."), Turn("customer", "okay")),
+              (Turn("agent", "Can I interest you in our home insurance while you're on?"), Turn("customer", "okay"))]
+    (acts, phases), (_, phases2) = encoder.predict(unseen)
+    assert acts.shape == (2, len(ACTS)) and phases.shape == (2, len(PHASES)) and np.allclose(phases.sum(axis=1), 1.0)
+    assert PHASES[int(phases[1].argmax())] == "resolution" and PHASES[int(phases2[1].argmax())] == "offer"
+    # the head is saved and loaded with the file; an encoder fitted for acts alone has none
+    loaded = PairEncoder.load(tmp_path / "p.safetensors", encoder.save(tmp_path / "p.safetensors"))
+    assert loaded.has_phases and loaded.phases and loaded.lr == 2e-4
+    # stored in float16: the head's weights to that precision, and the replies' phases with them
+    import torch
+
+    assert torch.equal(loaded.net.phase_head.weight, encoder.net.phase_head.weight.half().float())
+    again = loaded.predict(unseen)
+    assert [PHASES[int(p[1].argmax())] for _, p in again] == ["resolution", "offer"]
+    assert not pair_encoder.has_phases and all(p is None for _, p in pair_encoder.predict(unseen))
+    with pytest.raises(ValueError, match="needs every turn's phase; found \\['None'\\]"):
+        PairEncoder(epochs=1, phases=True).fit(_pair_calls()[:2])
+
+
+def test_nlp_pair_encoder_file_for_other_phases_is_refused(pair_encoder, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    from callqa.errors import ModelError
+    from callqa.nlp.pair_encoder import PairEncoder
+
+    pair_encoder.save(tmp_path / "enc.safetensors")
+    save_file(load_file(tmp_path / "enc.safetensors"), tmp_path / "ph.safetensors", metadata={"acts": ",".join(ACTS), "phases": "greeting,closing"})
+    with pytest.raises(ModelError, match="written for other phases"):
+        PairEncoder.load(tmp_path / "ph.safetensors", sha256_of(tmp_path / "ph.safetensors"))
+
+
 def sha256_of(path):
     from callqa.transcribe.models import sha256_file
 
     return sha256_file(path)
 
 
-def test_nlp_tagger_averages_its_act_probabilities_with_the_pair_encoders():
+@pytest.fixture(scope="module")
+def small_tagger():
+    """A tagger fitted on six training calls, the first call's turns unlabelled and their features."""
     from callqa.nlp import asr_like
     from callqa.nlp.corpus import load_labelled
     from callqa.nlp.features import N_HANDMADE, turn_features
@@ -418,11 +471,15 @@ def test_nlp_tagger_averages_its_act_probabilities_with_the_pair_encoders():
     lists = [c.turns for c in calls] + [asr_like(c.turns) for c in calls]
     tagger = TurnTagger(n_scaled=N_HANDMADE).fit(lists, turn_features(lists), groups=list(range(6)) * 2)
     turns = tuple(Turn(t.speaker, t.text) for t in calls[0].turns)
-    X = turn_features([turns])[0]
+    return tagger, turns, turn_features([turns])[0]
+
+
+def test_nlp_tagger_averages_its_act_probabilities_with_the_pair_encoders(small_tagger, monkeypatch):
+    tagger, turns, X = small_tagger
     alone = tagger.act_probabilities(turns, X)
     pair = np.full(alone.shape, 0.9)
     assert tagger.pair_weight == 0.0 and np.allclose(tagger.act_probabilities(turns, X, pair), alone)
-    tagger.pair_weight_ = 0.5
+    monkeypatch.setattr(tagger, "pair_weight_", 0.5, raising=False)
     mixed = tagger.act_probabilities(turns, X, pair)
     from callqa.nlp.tagger import AGENT_ONLY, CUSTOMER_ONLY
 
@@ -431,6 +488,23 @@ def test_nlp_tagger_averages_its_act_probabilities_with_the_pair_encoders():
     assert np.allclose(mixed[~masked], 0.5 * alone[~masked] + 0.45) and (mixed[masked] == 0).all()
     with pytest.raises(ValueError, match="pair encoder probabilities have shape"):
         tagger.act_probabilities(turns, X, pair[:1])
+
+
+def test_nlp_tagger_averages_its_phase_posteriors_with_the_pair_encoders_before_decoding(small_tagger, monkeypatch):
+    tagger, turns, X = small_tagger
+    alone = tagger.phase_probabilities(turns, X)
+    assert alone.shape == (len(turns), len(PHASES)) and np.allclose(alone.sum(axis=1), 1.0)
+    # the encoder is sure every turn is 'offer'
+    sure = np.zeros(alone.shape)
+    sure[:, PHASES.index("offer")] = 1.0
+    assert tagger.pair_phase_weight == 0.0 and np.allclose(tagger.phase_probabilities(turns, X, sure), alone)
+    assert tagger.predict_phases(turns, X, sure) == tagger.predict_phases(turns, X)
+    monkeypatch.setattr(tagger, "pair_phase_weight_", 0.5, raising=False)
+    assert np.allclose(tagger.phase_probabilities(turns, X, sure), 0.5 * alone + 0.5 * sure)
+    monkeypatch.setattr(tagger, "pair_phase_weight_", 1.0)
+    assert tagger.predict_phases(turns, X, sure) == ["offer"] * len(turns)
+    with pytest.raises(ValueError, match="pair encoder phase probabilities have shape"):
+        tagger.phase_probabilities(turns, X, sure[:1])
 
 
 def test_nlp_train_that_fails_leaves_the_earlier_model_whole(tmp_path, monkeypatch):

@@ -5,7 +5,8 @@ one side only (the agent pitches, the customer accepts or declines) are masked b
 pair encoder (pair_encoder.py) averages its act probabilities with the encoder's, ``pair_weight_`` on the encoder;
 the encoder runs outside this class (it is a torch model, not a scikit-learn one) and its probabilities are passed
 in.
-Phases: a multinomial logistic regression gives P(phase | turn); a Viterbi decoder finds the best phase sequence
+Phases: a multinomial logistic regression gives P(phase | turn), averaged, ``pair_phase_weight_`` on the pair
+encoder, with the encoder's phase posteriors when it has a phase head; a Viterbi decoder finds the best phase sequence
 for the whole call with start and transition probabilities counted from the labelled calls (add-one smoothed).
 Transitions are counted separately by who speaks the turn moved into: in the labelled calls the phase changes at 60%
 of agent turns but at 22% of customer turns (a customer's "yeah, sure" stays in the phase of the question it answers),
@@ -187,24 +188,43 @@ class TurnTagger:
         """Weight of the pair encoder in each act's probability; 0 for a tagger trained without one."""
         return getattr(self, "pair_weight_", 0.0)
 
-    def predict(self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None) -> tuple[list[str], list[tuple[str, ...]]]:
-        """Phases (Viterbi over the call) and acts of every turn; ``pair`` as in ``act_probabilities``."""
+    @property
+    def pair_phase_weight(self) -> float:
+        """Weight of the pair encoder's phase posteriors in each turn's; 0 for a tagger trained without them."""
+        return getattr(self, "pair_phase_weight_", 0.0)
+
+    def predict(
+        self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None, pair_phases: np.ndarray | None = None
+    ) -> tuple[list[str], list[tuple[str, ...]]]:
+        """Phases (Viterbi over the call) and acts of every turn; ``pair`` as in ``act_probabilities``,
+        ``pair_phases`` as in ``phase_probabilities``."""
         Z = self._stacked(turns, X)
         P = self._act_probabilities(turns, Z, pair)
         acts = [tuple(a for j, a in enumerate(ACTS) if P[i, j] >= self.act_threshold) for i in range(len(turns))]
-        return self._viterbi(self._phase_log_posteriors(Z), turns), acts
+        return self._viterbi(np.log(self._phase_probabilities(Z, pair_phases)), turns), acts
 
     def predict_acts(self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None) -> list[tuple[str, ...]]:
         return self.predict(turns, X, pair)[1]
 
-    def predict_phases(self, turns: tuple[Turn, ...], X: np.ndarray) -> list[str]:
-        return self.predict(turns, X)[0]
+    def predict_phases(self, turns: tuple[Turn, ...], X: np.ndarray, pair_phases: np.ndarray | None = None) -> list[str]:
+        return self.predict(turns, X, pair_phases=pair_phases)[0]
 
-    def _phase_log_posteriors(self, Z: np.ndarray) -> np.ndarray:
-        """log P(phase | turn) in PHASES order; a phase absent from the training calls gets (almost) no mass."""
-        out = np.full((Z.shape[0], len(PHASES)), -1e9)
-        out[:, self.phase_model_.classes_] = self.phase_model_.predict_log_proba(Z)
-        return out
+    def phase_probabilities(self, turns: tuple[Turn, ...], X: np.ndarray, pair_phases: np.ndarray | None = None) -> np.ndarray:
+        """P(phase | turn) in PHASES order, before decoding: the phase model's, or with ``pair_phases`` (the pair
+        encoder's phase posteriors for these turns) the weighted mean of the two, ``pair_phase_weight`` on the
+        encoder."""
+        return self._phase_probabilities(self._stacked(turns, X), pair_phases)
+
+    def _phase_probabilities(self, Z: np.ndarray, pair_phases: np.ndarray | None) -> np.ndarray:
+        """A phase absent from the training calls gets (almost) no mass."""
+        P = np.full((Z.shape[0], len(PHASES)), 1e-300)
+        P[:, self.phase_model_.classes_] = np.maximum(self.phase_model_.predict_proba(Z), 1e-300)
+        if pair_phases is not None:
+            if pair_phases.shape != P.shape:
+                raise ValueError(f"pair encoder phase probabilities have shape {pair_phases.shape}; the turns need {P.shape}.")
+            w = self.pair_phase_weight
+            P = (1.0 - w) * P + w * np.maximum(pair_phases, 1e-300)
+        return P
 
     @staticmethod
     def _speaker_index(turn: Turn) -> int:
