@@ -438,6 +438,11 @@ def test_nlp_pair_encoder_phase_head_reads_the_turn_before(pair_encoder, tmp_pat
     again = loaded.predict(unseen)
     assert [PHASES[int(p[1].argmax())] for _, p in again] == ["resolution", "offer"]
     assert not pair_encoder.has_phases and all(p is None for _, p in pair_encoder.predict(unseen))
+    # the head changes nothing in the act model: the same acts, to the bit, as an encoder fitted without it
+    plain = PairEncoder(epochs=2, lr=2e-4).fit(_phase_calls()[:6])
+    headed = PairEncoder(epochs=2, lr=2e-4, phases=True).fit(_phase_calls()[:6])
+    names = [n for n in plain.net.state_dict() if PairEncoder._trained(n)]
+    assert all(torch.equal(plain.net.state_dict()[n], headed.net.state_dict()[n]) for n in names)
     with pytest.raises(ValueError, match="needs every turn's phase; found \\['None'\\]"):
         PairEncoder(epochs=1, phases=True).fit(_pair_calls()[:2])
 
