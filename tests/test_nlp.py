@@ -290,6 +290,55 @@ def test_nlp_name_use_feature_sees_the_customers_name_not_the_agents_own():
     assert _name_use((), []).shape == (0, 2)
 
 
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        # a name outside the census list, given in answer to "your name?", in recogniser text
+        (["A: can i take your name and date of birth", "C: yeah it's kwame asante third of march", "A: thank you kwame one moment"], [0, 0, 1]),
+        # a capitalised name after a weak cue, and the agent's own name that the customer says back
+        (["A: Ledgerly support, I'm Anna.", "C: Hi Anna, this is Tomasz from Brightwell.", "A: Okay Tomasz, let's look.", "A: Anna here, still checking."], [0, 0, 1, 0]),
+        # "it's broken" and "I'm gutted" give no name, so the agent repeating the words is not using one
+        (["A: hello you're through to support", "C: hi it's broken again and i'm gutted", "A: sorry it's broken again i'd be gutted too"], [0, 0, 0]),
+        # the surname the customer gives; a title and a name said to the customer, not one said about someone else
+        (["A: Can I have the lead passenger's surname?", "C: It's Okafor.", "A: Thanks, Mrs Okafor.", "A: Yes, Mr Adeyemi does the knee clinics."], [0, 0, 1, 0]),
+        (["A: Marlow Building Society, who have I got?", "C: it's mr arthur bell i'm locked out", "A: oh don't worry mr bell"], [0, 0, 1]),
+        # a name the agent reads off the account, said to the customer, in typed and in recogniser text
+        (["A: Hi, this is Jamal.", "C: I need to cancel.", "A: Thanks. Best of luck in Portland, Sofia.", "A: thanks jasmine i've started the claim"], [0, 0, 1, 1]),
+        # a first name said about someone else
+        (["A: Hi, this is Jamal.", "C: My bill's wrong.", "A: I'll pass this to Daniel in billing.", "A: Our engineer is Daniel."], [0, 0, 0, 0]),
+        # a transcript redacted before scoring: a name placeholder, but not in the agent's own introduction
+        (["A: Hello, this is [NAME], how can I help?", "C: Hi, it's [NAME], my card's blocked.", "A: Thanks, [NAME], let's look."], [0, 0, 1]),
+        # the customer saying the name is not the act
+        (["A: Hi, this is Sam.", "C: Hi Sam, my name's Priya, Priya Shah.", "C: Priya, yes."], [0, 0, 0]),
+    ],
+)
+def test_nlp_personal_name_rule_finds_the_name_the_customer_gave(lines, expected):
+    from callqa.lexicon import says_customer_name
+
+    speakers = ["agent" if line[0] == "A" else "customer" for line in lines]
+    assert says_customer_name([line[3:] for line in lines], speakers) == [bool(e) for e in expected]
+
+
+def test_nlp_tagger_reads_personal_name_by_rule(small_tagger, monkeypatch):
+    """Whatever the classifiers say, personal_name is the agent turns that say the customer's name."""
+    from callqa.lexicon import says_customer_name
+
+    from callqa.nlp.features import turn_features
+
+    tagger = small_tagger[0]
+    turns = (
+        Turn("agent", "Thanks for calling Brightline, this is Aisha."),
+        Turn("customer", "Hi, it's Gareth Evans, I've got no signal at home."),
+        Turn("agent", "Sorry to hear that, Gareth. Let me check the mast near you."),
+        Turn("agent", "Right, I've sent a settings refresh to your phone."),
+    )
+    X = turn_features([turns])[0]
+    monkeypatch.setattr(tagger, "pair_weight_", 1.0, raising=False)
+    for p in (0.0, 1.0):  # an encoder sure of no act, then of every act
+        acts = tagger.predict_acts(turns, X, np.full((len(turns), len(ACTS)), p))
+        assert ["personal_name" in a for a in acts] == [False, False, True, False]
+
+
 def _toy_calls(n_calls: int):
     """Calls of four turns: a greeting, a question, a missed escalation and a correct one (phases off by one)."""
     gold_p, pred_p, gold_a, pred_a = [], [], [], []
@@ -488,9 +537,11 @@ def test_nlp_tagger_averages_its_act_probabilities_with_the_pair_encoders(small_
     mixed = tagger.act_probabilities(turns, X, pair)
     from callqa.nlp.tagger import AGENT_ONLY, CUSTOMER_ONLY
 
-    # acts the speaker cannot have stay at 0
+    # acts the speaker cannot have stay at 0; personal_name is read by rule, not averaged
     masked = np.array([[a in (AGENT_ONLY if t.speaker == "customer" else CUSTOMER_ONLY) for a in ACTS] for t in turns])
-    assert np.allclose(mixed[~masked], 0.5 * alone[~masked] + 0.45) and (mixed[masked] == 0).all()
+    learned = ~masked
+    learned[:, ACTS.index("personal_name")] = False
+    assert np.allclose(mixed[learned], 0.5 * alone[learned] + 0.45) and (mixed[masked] == 0).all()
     with pytest.raises(ValueError, match="pair encoder probabilities have shape"):
         tagger.act_probabilities(turns, X, pair[:1])
 

@@ -1,11 +1,14 @@
-"""Word lists shared by the stages: people's first names and surnames, and words that are never names.
+"""Word lists shared by the stages (people's first names and surnames, words that are never names), the text
+normalisation the cue matching uses, and the personal_name rule.
 
-Used by the redactor (names are personal data) and by the turn features (an agent using the customer's name is the
-personal_name act). The lists are in ``callqa/data`` with their provenance.
+Used by the redactor (names are personal data), by the turn features, and by the tagger, which reads the
+personal_name act (the agent uses the customer's name) with ``says_customer_name``. The lists are in
+``callqa/data`` with their provenance.
 """
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -52,4 +55,106 @@ def name_words(text: str) -> set[str]:
     words = text.split()
     out = {w for w in words if w in first and w not in NOT_NAMES and w not in COMMON_WORD_NAMES}
     out |= {b for a, b in zip(words, words[1:]) if a in TITLES and b.isalpha() and b not in NOT_NAMES}
+    return out
+
+
+# Where a speaker gives their own name. A strong cue takes the next word as a name whatever it is; a weak one
+# ("it's", "I'm", "this is") only when the word reads as a name: a census first name, capitalised mid-sentence,
+# followed by a census surname or by "from" ("this is Tomasz from Brightwell"), or in answer to "can I take your name?".
+_STRONG_SELF = re.compile(r"\b(?:my name is|my name's|name's|name is|call me|you can call me)\s+([a-z]+)")
+_WEAK_SELF = re.compile(r"\b(?i:it's|it is|i'm|i am|this is)[\s,]+([A-Za-z]+)(?:\s+([A-Za-z]+))?")
+# A customer giving a title and a name ("it's Mr Arthur Bell"): the two words after the title are names.
+_TITLED_SELF = re.compile(r"\b(?:it's|it is|i'm|i am|this is|name is|name's)\s+(?:mr|mrs|ms|miss|mister|dr|doctor)\s+([a-z]+(?: [a-z]+)?)")
+# An agent turn that asks who is calling: the customer's next turn gives a name after a weak cue too.
+_ASKS_NAME = re.compile(r"\b(?:your (?:full |first |last )?name|name on the|who am i (?:speaking|talking)|who i'm (?:speaking|talking)|who do i have|who's calling|your surname)\b")
+_SURNAME_SELF = re.compile(r"\b(?:surname(?: is|'s)?|last name(?: is|'s)?|family name(?: is|'s)?)\s+([a-z]+)")
+_AGENT_SELF = re.compile(
+    r"\b(?:my name is|my name's|name's|this is|i'm|i am|speaking with|speaking to|through to|with you is)\s+([a-z]+)|\b([a-z]+) speaking\b"
+)
+# A census first name the agent says to the customer, as a name read off the account is said: after a greeting,
+# thanks or an acknowledgement ("thanks jasmine"), or closing a sentence after a comma ("Good luck with the move,
+# Daniel."), or at the very end of the turn after anything but a preposition ("best of luck in portland sofia").
+_VOCATIVE_BEFORE = frozenset("thanks thank you hi hello hey bye goodbye sorry okay ok right morning afternoon evening cheers welcome perfect great lovely brilliant".split())
+_NOT_VOCATIVE_BEFORE = frozenset("to with from for and or by at in on of about than like called named ask tell is was be been it's that's dr doctor".split())
+# A name a redactor has replaced ("Thanks, [NAME]."): in an agent turn after the opening one, the customer's.
+_REDACTED_NAME = re.compile(r"[\[<](?:name|person)[\]>]", re.IGNORECASE)
+_NUMBER_WORDS = frozenset("zero oh one two three four five six seven eight nine ten eleven twelve hundred thousand double triple".split())
+
+
+def normalise(text: str) -> str:
+    """``text`` lower-cased, without punctuation, in single spaces: a typed transcript as a recogniser writes it."""
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"[^\w' ]+", " ", text)
+    return " ".join(text.split())
+
+
+def _could_be_name(word: str, titled: bool = False) -> bool:
+    """Not a word that is never a name; after a title ("Mrs Lane", "Mr Bell") everyday words that are names pass."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    w = word.lower()
+    common = w in COMMON_WORD_NAMES and not titled
+    return len(w) > 1 and w.isalpha() and not common and w not in NOT_NAMES and w not in STOP_WORDS and w not in _NUMBER_WORDS
+
+
+def given_names(text: str, asked: bool = False) -> set[str]:
+    """Lower-case names a speaker gives for themself in ``text`` ("it's Kwame Asante", "my name's Dan", "the
+    surname's Okafor"), plus every census first name in it; ``asked``: the turn answers a question for a name."""
+    first, last = name_lists()
+    plain = normalise(text)
+    out = set(name_words(plain))
+    out |= {m.group(1) for m in _STRONG_SELF.finditer(plain)}
+    out |= {m.group(1) for m in _SURNAME_SELF.finditer(plain)}
+    raw = text.replace("’", "'")
+    titled = {w for m in _TITLED_SELF.finditer(plain) for w in m.group(1).split() if _could_be_name(w, titled=True)}
+    for m in _WEAK_SELF.finditer(raw):
+        word, after = m.group(1), (m.group(2) or "").lower()
+        if asked or word.lower() in first or word[0].isupper() or after in last or after == "from":
+            out.add(word.lower())
+    return {w for w in out if _could_be_name(w)} | titled
+
+
+def _vocative_names(text: str, words: list[str]) -> set[str]:
+    """Names in ``text`` (its normalised ``words``) said to the listener rather than about someone: census first
+    names and words after a title ("Mr Marsh" counts as its title does)."""
+    first, _ = name_lists()
+    out = set()
+    for k, w in enumerate(words):
+        titled = k > 0 and words[k - 1] in TITLES
+        if not (titled or w in first) or not _could_be_name(w, titled):
+            continue
+        j = k - 1 if titled else k  # the name's first word
+        before = words[j - 1] if j else ""
+        if before in _VOCATIVE_BEFORE or (k == len(words) - 1 and before not in _NOT_VOCATIVE_BEFORE):
+            out.add(w)
+    for m in re.finditer(r",\s*(?:(mr|mrs|ms|miss|mister)\.?\s+)?([A-Za-z]+)\s*[.!?,]", text, re.IGNORECASE):
+        w, titled = m.group(2).lower(), m.group(1) is not None
+        if (titled or w in first) and _could_be_name(w, titled):
+            out.add(w)
+    return out
+
+
+def says_customer_name(texts: list[str], speakers: list[str]) -> list[bool]:
+    """Per turn: is it an agent turn that says the customer's name (the guide's personal_name)?
+
+    The customer's names are those they give in any of their turns (``given_names``), less the agent's own (named
+    in the agent's first turn); an agent turn says one if it holds one of those words; or a title and a word
+    ("Mrs Okafor"); or, after the opening turn, a first name said to the listener, as a name read off the account is
+    ("Thanks, Jasmine.", "good luck with the move daniel"); or, in a transcript already redacted, a name placeholder
+    ("[NAME]", as callqa writes it) anywhere but the agent's opening turn.
+    """
+    plains = [normalise(t) for t in texts]
+    first_agent = next((i for i, s in enumerate(speakers) if s == "agent"), None)
+    own: set[str] = set()
+    if first_agent is not None:
+        own = name_words(plains[first_agent]) | {m.group(1) or m.group(2) for m in _AGENT_SELF.finditer(plains[first_agent])}
+    asked = [i > 0 and speakers[i - 1] == "agent" and bool(_ASKS_NAME.search(plains[i - 1])) for i in range(len(texts))]
+    customer = set().union(*(given_names(t, a) for t, s, a in zip(texts, speakers, asked) if s == "customer")) - own
+    out = []
+    for i, (p, s) in enumerate(zip(plains, speakers)):
+        words = p.split()
+        later = i != first_agent
+        redacted = later and bool(_REDACTED_NAME.search(texts[i]))
+        spoken_to = later and s == "agent" and bool(_vocative_names(texts[i], words) - own)
+        out.append(s == "agent" and (redacted or spoken_to or bool(customer & set(words))))
     return out

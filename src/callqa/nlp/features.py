@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from callqa.errors import ModelError
+from callqa.lexicon import normalise
 from callqa.loading import load_once
 from callqa.model import Turn
 
@@ -59,12 +60,6 @@ CUES: dict[str, str] = {
 _CUE_RE = {k: re.compile(v) for k, v in CUES.items()}
 WH = {"what", "when", "where", "who", "why", "how", "which", "whose"}
 AUX_Q = {"can", "could", "would", "will", "do", "does", "did", "is", "are", "was", "have", "has", "may", "shall", "should"}
-
-
-def normalise(text: str) -> str:
-    text = text.lower().replace("’", "'")
-    text = re.sub(r"[^\w' ]+", " ", text)
-    return " ".join(text.split())
 
 
 @load_once()
@@ -160,19 +155,15 @@ N_HANDMADE = 3 * (N_CUES + N_SYNTAX) + 1 + 6 + 7 + 2 + 2
 
 
 def _name_use(turns: tuple[Turn, ...], norms: list[str]) -> np.ndarray:
-    """Per turn: does it say a name the customer gave (or a title and a name), and does it say any person's name
-    other than the agent's own (from the agent's opening turn)?"""
-    from callqa.lexicon import TITLES, name_words
+    """Per turn: is it an agent turn that says the customer's name (``lexicon.says_customer_name``), and does it
+    say any person's name other than the agent's own (from the agent's opening turn)?"""
+    from callqa.lexicon import name_words, says_customer_name
 
     words = [name_words(t) for t in norms]
     first_agent = next((i for i, t in enumerate(turns) if t.speaker == "agent"), None)
     own = words[first_agent] if first_agent is not None else set()
-    customer = set().union(*(w for w, t in zip(words, turns) if t.speaker == "customer")) - own
-    titled = [any(a in TITLES for a in t.split()[:-1]) for t in norms]
-    return np.array(
-        [[1.0 if (w & customer) or ti else 0.0, 1.0 if (w - own) else 0.0] for w, ti in zip(words, titled)],
-        dtype=np.float32,
-    ).reshape(len(turns), 2)
+    says = says_customer_name([t.text for t in turns], [t.speaker for t in turns])
+    return np.array([[1.0 if s else 0.0, 1.0 if (w - own) else 0.0] for w, s in zip(words, says)], dtype=np.float32).reshape(len(turns), 2)
 
 
 def turn_features(calls: list[tuple[Turn, ...]], use_embeddings: bool = True) -> list[np.ndarray]:

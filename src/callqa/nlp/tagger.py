@@ -5,6 +5,8 @@ one side only (the agent pitches, the customer accepts or declines) are masked b
 pair encoder (pair_encoder.py) averages its act probabilities with the encoder's, ``pair_weight_`` on the encoder;
 the encoder runs outside this class (it is a torch model, not a scikit-learn one) and its probabilities are passed
 in.
+One act is read by rule, not learned: personal_name, which the guide fixes exactly (the agent says the customer's
+name), is the agent turns that say a name the customer gave or a title and a name (``lexicon.says_customer_name``).
 Phases: a multinomial logistic regression gives P(phase | turn), averaged, ``pair_phase_weight_`` on the pair
 encoder, with the encoder's phase posteriors when it has a phase head; a Viterbi decoder finds the best phase sequence
 for the whole call with start and transition probabilities counted from the labelled calls (add-one smoothed).
@@ -20,10 +22,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from callqa.lexicon import says_customer_name
 from callqa.model import ACTS, PHASES, Turn
 
 AGENT_ONLY = frozenset({"verification_request", "personal_name", "offer", "resolution_statement", "pressure_tactic", "explanation", "empathy", "apology"})
 CUSTOMER_ONLY = frozenset({"offer_accept", "offer_decline", "offer_defer", "resolution_confirmed", "complaint", "wow"})
+_NAME = ACTS.index("personal_name")
 
 
 class TurnTagger:
@@ -181,7 +185,9 @@ class TurnTagger:
                 raise ValueError(f"pair encoder probabilities have shape {pair.shape}; the turns need {P.shape}.")
             w = self.pair_weight
             P = (1.0 - w) * P + w * pair
-        return self._mask(P, turns)
+        P = self._mask(P, turns)
+        P[:, _NAME] = says_customer_name([t.text for t in turns], [t.speaker for t in turns])
+        return P
 
     @property
     def pair_weight(self) -> float:
