@@ -71,9 +71,10 @@ _SURNAME_SELF = re.compile(r"\b(?:surname(?: is|'s)?|last name(?: is|'s)?|family
 _AGENT_SELF = re.compile(
     r"\b(?:my name is|my name's|name's|this is|i'm|i am|speaking with|speaking to|through to|with you is)\s+([a-z]+)|\b([a-z]+) speaking\b"
 )
-# A census first name the agent says to the customer, as a name read off the account is said: after a greeting,
-# thanks or an acknowledgement ("thanks jasmine"), or closing a sentence after a comma ("Good luck with the move,
-# Daniel."), or at the very end of the turn after anything but a preposition ("best of luck in portland sofia").
+# A census first name, or a title and a name, the agent says to the customer, as a name read off the account is
+# said: after a greeting, thanks or an acknowledgement ("thanks jasmine", "thank you mrs lane"), between a comma and
+# the end of a sentence ("Good luck with the move, Daniel."), or ending the turn after anything but a preposition or
+# a copula ("best of luck in portland sofia", not "our engineer is daniel").
 _VOCATIVE_BEFORE = frozenset("thanks thank you hi hello hey bye goodbye sorry okay ok right morning afternoon evening cheers welcome perfect great lovely brilliant".split())
 _NOT_VOCATIVE_BEFORE = frozenset("to with from for and or by at in on of about than like called named ask tell is was be been it's that's dr doctor".split())
 # A name a redactor has replaced ("Thanks, [NAME]."): in an agent turn after the opening one, the customer's.
@@ -138,10 +139,10 @@ def says_customer_name(texts: list[str], speakers: list[str]) -> list[bool]:
     """Per turn: is it an agent turn that says the customer's name (the guide's personal_name)?
 
     The customer's names are those they give in any of their turns (``given_names``), less the agent's own (named
-    in the agent's first turn); an agent turn says one if it holds one of those words; or a title and a word
-    ("Mrs Okafor"); or, after the opening turn, a first name said to the listener, as a name read off the account is
-    ("Thanks, Jasmine.", "good luck with the move daniel"); or, in a transcript already redacted, a name placeholder
-    ("[NAME]", as callqa writes it) anywhere but the agent's opening turn.
+    in the agent's first turn); an agent turn says one if it holds one of those words; or, after the opening turn, a
+    first name or a title and a name said to the listener, as a name read off the account is ("Thanks, Jasmine.",
+    "thank you mrs lane"; not "I'll pass this to Daniel in billing"); or, in a transcript already redacted, a name
+    placeholder ("[NAME]", as callqa writes it) anywhere but the agent's opening turn.
     """
     plains = [normalise(t) for t in texts]
     first_agent = next((i for i, s in enumerate(speakers) if s == "agent"), None)
