@@ -64,7 +64,8 @@ def name_words(text: str) -> set[str]:
 _STRONG_SELF = re.compile(r"\b(?:my name is|my name's|name's|name is|call me|you can call me)\s+([a-z]+)")
 _WEAK_SELF = re.compile(r"\b(?i:it's|it is|i'm|i am|this is)[\s,]+([A-Za-z]+)(?:\s+([A-Za-z]+))?")
 # A customer giving a title and a name ("it's Mr Arthur Bell"): the two words after the title are names.
-_TITLED_SELF = re.compile(r"\b(?:it's|it is|i'm|i am|this is|name is|name's)\s+(?:mr|mrs|ms|miss|mister|dr|doctor)\s+([a-z]+(?: [a-z]+)?)")
+_TITLE = "|".join(sorted(TITLES))
+_TITLED_SELF = re.compile(rf"\b(?:it's|it is|i'm|i am|this is|name is|name's)\s+(?:{_TITLE}|dr|doctor)\s+([a-z]+(?: [a-z]+)?)")
 # An agent turn that asks who is calling: the customer's next turn gives a name after a weak cue too.
 _ASKS_NAME = re.compile(r"\b(?:your (?:full |first |last )?name|name on the|who am i (?:speaking|talking)|who i'm (?:speaking|talking)|who do i have|who's calling|your surname)\b")
 _SURNAME_SELF = re.compile(r"\b(?:surname(?: is|'s)?|last name(?: is|'s)?|family name(?: is|'s)?)\s+([a-z]+)")
@@ -77,6 +78,8 @@ _AGENT_SELF = re.compile(
 # a copula ("best of luck in portland sofia", not "our engineer is daniel").
 _VOCATIVE_BEFORE = frozenset("thanks thank you hi hello hey bye goodbye sorry okay ok right morning afternoon evening cheers welcome perfect great lovely brilliant".split())
 _NOT_VOCATIVE_BEFORE = frozenset("to with from for and or by at in on of about than like called named ask tell is was be been it's that's dr doctor".split())
+# "..., Daniel." / "..., Mrs Lane!": a name, titled or not, between a comma and the end of a clause.
+_COMMA_NAME = re.compile(rf",\s*(?:({_TITLE})\.?\s+)?([A-Za-z]+)\s*[.!?,]", re.IGNORECASE)
 # A name a redactor has replaced ("Thanks, [NAME]."): in an agent turn after the opening one, the customer's.
 _REDACTED_NAME = re.compile(r"[\[<](?:name|person)[\]>]", re.IGNORECASE)
 _NUMBER_WORDS = frozenset("zero oh one two three four five six seven eight nine ten eleven twelve hundred thousand double triple".split())
@@ -128,7 +131,7 @@ def _vocative_names(text: str, words: list[str]) -> set[str]:
         before = words[j - 1] if j else ""
         if before in _VOCATIVE_BEFORE or (k == len(words) - 1 and before not in _NOT_VOCATIVE_BEFORE):
             out.add(w)
-    for m in re.finditer(r",\s*(?:(mr|mrs|ms|miss|mister)\.?\s+)?([A-Za-z]+)\s*[.!?,]", text, re.IGNORECASE):
+    for m in _COMMA_NAME.finditer(text):
         w, titled = m.group(2).lower(), m.group(1) is not None
         if (titled or w in first) and _could_be_name(w, titled):
             out.add(w)
