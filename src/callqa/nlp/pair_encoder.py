@@ -141,14 +141,13 @@ class PairEncoder:
         Y = np.array([[a in t.acts for a in ACTS] for turns in turn_lists for t in turns], dtype=np.float32)
         if not len(pairs):
             raise ValueError("PairEncoder.fit needs at least one labelled turn.")
-        with_phases = self.phases
-        if with_phases:
+        if self.phases:
             unknown = sorted({str(t.phase) for turns in turn_lists for t in turns if t.phase not in PHASES})
             if unknown:
                 raise ValueError(f"PairEncoder.fit with phases needs every turn's phase; found {unknown}.")
             phase_y = np.array([PHASES.index(t.phase) for turns in turn_lists for t in turns], dtype=np.int64)
         device = _device()
-        net = _Network(phases=with_phases).to(device)
+        net = _Network(phases=self.phases).to(device)
         for name, p in net.named_parameters():
             p.requires_grad = self._trained(name)
         positives = Y.sum(axis=0)
@@ -170,7 +169,7 @@ class PairEncoder:
                 batch = self._tokenize([pairs[i] for i in idx]).to(device)
                 act_logits, phase_logits = net(batch)
                 loss = loss_fn(act_logits, torch.from_numpy(Y[idx]).to(device))
-                if with_phases:
+                if self.phases:
                     loss = loss + phase_loss_fn(phase_logits, torch.from_numpy(phase_y[idx]).to(device))
                 opt.zero_grad()
                 loss.backward()

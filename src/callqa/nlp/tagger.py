@@ -6,7 +6,8 @@ pair encoder (pair_encoder.py) averages its act probabilities with the encoder's
 the encoder runs outside this class (it is a torch model, not a scikit-learn one) and its probabilities are passed
 in.
 One act is read by rule, not learned: personal_name, which the guide fixes exactly (the agent says the customer's
-name), is the agent turns that say a name the customer gave or a title and a name (``lexicon.says_customer_name``).
+name), is the agent turns that say a name the customer gave, or say a first name or a title and a name to the
+customer (``lexicon.says_customer_name``).
 Phases: a multinomial logistic regression gives P(phase | turn), averaged, ``pair_phase_weight_`` on the pair
 encoder, with the encoder's phase posteriors when it has a phase head; a Viterbi decoder finds the best phase sequence
 for the whole call with start and transition probabilities counted from the labelled calls (add-one smoothed).
