@@ -321,8 +321,6 @@ def test_nlp_personal_name_rule_finds_the_name_the_customer_gave(lines, expected
 
 def test_nlp_tagger_reads_personal_name_by_rule(small_tagger, monkeypatch):
     """Whatever the classifiers say, personal_name is the agent turns that say the customer's name."""
-    from callqa.lexicon import says_customer_name
-
     from callqa.nlp.features import turn_features
 
     tagger = small_tagger[0]
