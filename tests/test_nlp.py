@@ -308,6 +308,13 @@ def test_nlp_name_use_feature_sees_the_customers_name_not_the_agents_own():
         (["A: Hi, this is Jamal.", "C: My bill's wrong.", "A: I'll pass this to Daniel in billing.", "A: Our engineer is Daniel."], [0, 0, 0, 0]),
         # a transcript redacted before scoring: a name placeholder, but not in the agent's own introduction
         (["A: Hello, this is [NAME], how can I help?", "C: Hi, it's [NAME], my card's blocked.", "A: Thanks, [NAME], let's look."], [0, 0, 1]),
+        # an outbound call: the opening asks for the customer by name, and that name is theirs, not the agent's
+        (["A: hi could i speak to mrs delaney please", "C: speaking", "A: thank you mrs delaney it's sophie from the hotel"], [1, 0, 1]),
+        (["A: Hello, am I speaking to Mr Daniel Frost?", "C: Yes.", "A: Great, Daniel, it's Sam from Shieldwell."], [1, 0, 1]),
+        (["A: Could I speak to whoever handles the accounts?", "C: That's me.", "A: Great, it handles the invoices."], [0, 0, 0]),
+        (["A: hi is that steve calling about the boiler", "C: yeah", "A: thanks for calling steve", "A: thanks for calling"], [1, 0, 1, 0]),
+        # an inbound opening that greets no one by name still gives the agent's own name
+        (["A: Hi, you're through to Nettle, this is Tom.", "C: Hi Tom.", "A: Thanks, Tom is fine."], [0, 0, 0]),
         # the customer saying the name is not the act
         (["A: Hi, this is Sam.", "C: Hi Sam, my name's Priya, Priya Shah.", "C: Priya, yes."], [0, 0, 0]),
     ],

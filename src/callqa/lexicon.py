@@ -80,6 +80,12 @@ _VOCATIVE_BEFORE = frozenset("thanks thank you hi hello hey bye goodbye sorry ok
 _NOT_VOCATIVE_BEFORE = frozenset("to with from for and or by at in on of about than like called named ask tell is was be been it's that's dr doctor".split())
 # "..., Daniel." / "..., Mrs Lane!": a name, titled or not, between a comma and the end of a clause.
 _COMMA_NAME = re.compile(rf",\s*(?:({_TITLE})\.?\s+)?([A-Za-z]+)\s*[.!?,]", re.IGNORECASE)
+# An agent's opening turn that asks for or greets the person called, as an outbound call opens ("could I speak to
+# Mrs Delaney?", "hi, is that Mr Osei?", "hello Mrs Ward"): those names are the customer's, not the agent's own.
+_ADDRESSED = re.compile(
+    rf"\b(?:is that|speak (?:to|with)|talk (?:to|with)|(?:am i|i'm) (?:speaking|talking) (?:to|with)|"
+    rf"(?:hi|hello|morning|afternoon|evening)(?= (?:{_TITLE}) ))\s+((?:{_TITLE}) )?([a-z]+)(?: ([a-z]+))?"
+)
 # A name a redactor has replaced ("Thanks, [NAME]."): in an agent turn after the opening one, the customer's.
 _REDACTED_NAME = re.compile(r"[\[<](?:name|person)[\]>]", re.IGNORECASE)
 _NUMBER_WORDS = frozenset("zero oh one two three four five six seven eight nine ten eleven twelve hundred thousand double triple".split())
@@ -145,20 +151,33 @@ def says_customer_name(texts: list[str], speakers: list[str]) -> list[bool]:
     in the agent's first turn); an agent turn says one if it holds one of those words; or, after the opening turn, a
     first name or a title and a name said to the listener, as a name read off the account is ("Thanks, Jasmine.",
     "thank you mrs lane"; not "I'll pass this to Daniel in billing"); or, in a transcript already redacted, a name
-    placeholder ("[NAME]", as callqa writes it) anywhere but the agent's opening turn.
+    placeholder ("[NAME]", as callqa writes it) anywhere but the agent's opening turn. An opening turn that asks for
+    or greets the person called by name ("hi, is that Mr Osei?", as an outbound call opens) says the customer's name,
+    and that name is the customer's in every later turn.
     """
     plains = [normalise(t) for t in texts]
     first_agent = next((i for i, s in enumerate(speakers) if s == "agent"), None)
     own: set[str] = set()
+    addressed: set[str] = set()
     if first_agent is not None:
-        own = name_words(plains[first_agent]) | {m.group(1) or m.group(2) for m in _AGENT_SELF.finditer(plains[first_agent])}
+        opening = plains[first_agent]
+        first, last = name_lists()
+        for m in _ADDRESSED.finditer(opening):
+            titled, name, surname = m.group(1) is not None, m.group(2), m.group(3)
+            # a title and any word, or a census first name ("is that steve"; not "is that okay", "speak to whoever")
+            if (titled or name in first) and _could_be_name(name, titled):
+                addressed.add(name)
+                if surname in last or surname in first:  # "mr daniel frost"; not "mr osei it's ben calling"
+                    addressed.add(surname)
+        own = (name_words(opening) | {m.group(1) or m.group(2) for m in _AGENT_SELF.finditer(opening)}) - addressed
     asked = [i > 0 and speakers[i - 1] == "agent" and bool(_ASKS_NAME.search(plains[i - 1])) for i in range(len(texts))]
-    customer = set().union(*(given_names(t, a) for t, s, a in zip(texts, speakers, asked) if s == "customer")) - own
+    customer = (set().union(*(given_names(t, a) for t, s, a in zip(texts, speakers, asked) if s == "customer")) | addressed) - own
     out = []
     for i, (p, s) in enumerate(zip(plains, speakers)):
         words = p.split()
         later = i != first_agent
         redacted = later and bool(_REDACTED_NAME.search(texts[i]))
         spoken_to = later and s == "agent" and bool(_vocative_names(texts[i], words) - own)
-        out.append(s == "agent" and (redacted or spoken_to or bool(customer & set(words))))
+        opens_to = not later and bool(addressed)
+        out.append(s == "agent" and (redacted or spoken_to or opens_to or bool(customer & set(words))))
     return out
