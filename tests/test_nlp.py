@@ -217,15 +217,7 @@ def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
 
     assert card["hyperparameters"]["pair_encoder"]["epochs"] == 1
     assert card["hyperparameters"]["pair_encoder"]["sha256"] == sha256_file(tmp_path / "m" / "pair-encoder.safetensors")
-    assert set(card["metrics"]) == {"a", "b", "cross-validation", "cross-validation, chosen thresholds"}
-    # each act's threshold was chosen on the out-of-fold probabilities, and the saved tagger reads acts at them
-    from callqa.nlp import load_tagger
-    from callqa.nlp.tagger import THRESHOLD_GRID
-
-    chosen = card["hyperparameters"]["act_thresholds"]
-    assert list(chosen) == list(ACTS) and all(t in THRESHOLD_GRID for t in chosen.values())
-    assert np.allclose(load_tagger(str(tmp_path / "m")).thresholds, list(chosen.values()))
-    assert card["metrics"]["cross-validation"]["act_threshold"] == 0.5
+    assert set(card["metrics"]) == {"a", "b", "cross-validation"}
     assert card["metrics"]["b"]["calls"] == 2 and 0.0 <= card["metrics"]["b"]["phase_accuracy"] <= 1.0
     cv = card["metrics"]["cross-validation"]
     assert cv["folds"] == 2 and cv["calls"] == 8 and 0.0 <= cv["phase_accuracy"] <= 1.0
@@ -237,51 +229,7 @@ def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
     r = CliRunner().invoke(app, ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--pair-epochs", "0"])
     assert r.exit_code == 0, r.output
     assert not (tmp_path / "m" / "pair-encoder.safetensors").exists()
-    card = json.loads((tmp_path / "m" / "card.json").read_text())
-    assert card["hyperparameters"]["pair_encoder"] is None
-    assert card["hyperparameters"]["act_thresholds"] is None  # no cross-validation: every act at act_threshold
-    load_tagger.cache_clear()
-    assert (load_tagger(str(tmp_path / "m")).thresholds == 0.5).all()
-
-
-def test_nlp_act_thresholds_are_chosen_for_the_best_out_of_fold_f1():
-    from callqa.nlp.tagger import choose_act_thresholds
-
-    rng = np.random.default_rng(0)
-    n = 400
-    Y = np.zeros((n, len(ACTS)), dtype=int)
-    P = np.full((n, len(ACTS)), 0.1)
-    q, esc, name, wow = (ACTS.index(a) for a in ("question", "escalation", "personal_name", "wow"))
-    # question: positives at 0.7, negatives at 0.6 -> only a threshold in (0.6, 0.7] separates them
-    Y[:100, q] = 1
-    P[:, q] = np.where(Y[:, q] == 1, 0.7, 0.6)
-    # escalation: probabilities that rank perfectly wherever the threshold falls in [0.2, 0.8] -> the tie goes to 0.5
-    Y[:50, esc] = 1
-    P[:, esc] = np.where(Y[:, esc] == 1, 0.95, 0.05)
-    # wow: too few examples to fit a threshold on; personal_name: read by rule
-    Y[:5, wow] = 1
-    P[:, wow] = np.where(Y[:, wow] == 1, 0.7, 0.6)
-    Y[:100, name] = 1
-    P[:, name] = np.where(Y[:, name] == 1, 0.7, 0.6)
-    t = choose_act_thresholds(P + rng.uniform(0, 1e-6, P.shape), Y)
-    assert t[q] == pytest.approx(0.65) and t[esc] == 0.5 and t[wow] == 0.5 and t[name] == 0.5
-    with pytest.raises(ValueError, match="turns x 20 acts"):
-        choose_act_thresholds(P[:, :3], Y[:, :3])
-
-
-def test_nlp_tagger_reads_each_act_at_its_own_threshold(small_tagger, monkeypatch):
-    from callqa.nlp.tagger import read_acts
-
-    tagger, turns, X = small_tagger
-    P = tagger.act_probabilities(turns, X)
-    assert tagger.predict_acts(turns, X) == read_acts(P, np.full(len(ACTS), 0.5))
-    # every act at 0.5 but question, which needs more than the highest probability any turn has for it
-    high = np.full(len(ACTS), 0.5)
-    high[ACTS.index("question")] = P[:, ACTS.index("question")].max() + 0.01
-    monkeypatch.setattr(tagger, "act_thresholds_", high, raising=False)
-    acts = tagger.predict_acts(turns, X)
-    assert not any("question" in a for a in acts) and acts == read_acts(P, high)
-    assert any("question" in a for a in read_acts(P, np.full(len(ACTS), 0.5)))
+    assert json.loads((tmp_path / "m" / "card.json").read_text())["hyperparameters"]["pair_encoder"] is None
 
 
 def test_nlp_out_of_fold_tags_come_from_a_tagger_fitted_without_the_call():

@@ -211,7 +211,7 @@ def train(
     labelled_dir: Path = typer.Argument(..., help="Folder of labelled calls in the annotation format (docs/ANNOTATION.md)."),
     out: Path = typer.Option(Path("models/turn-tagger"), "--out", "-o", help="Where to write tagger.skops, pair-encoder.safetensors and card.json."),
     dev: Optional[list[Path]] = typer.Option(None, "--dev", help="Held-out labelled calls whose metrics go into the model card, under the folder's name; may be given more than once."),
-    cv: int = typer.Option(0, "--cv", help="Also cross-validate on the training calls in this many folds (by call), put the metrics in the card and read each act at the threshold with the best out-of-fold F1; 0: no (every act at 0.5)."),
+    cv: int = typer.Option(0, "--cv", help="Also cross-validate on the training calls in this many folds (by call) and put the metrics in the card; 0: no."),
     pair_epochs: int = typer.Option(6, "--pair-epochs", min=0, help="Epochs to fine-tune the pair encoder (previous turn + turn -> acts and phase); 0 trains without it (faster on a CPU, less accurate)."),
     pair_phase_weight: float = typer.Option(
         PAIR_PHASE_WEIGHT, "--pair-phase-weight", min=0.0, max=1.0, help="Weight of the pair encoder's phase probabilities beside the phase model's; 0: the encoder learns acts only."

@@ -81,8 +81,7 @@ def train(
 
     For each folder in ``dev_dirs`` the card also records the model's metrics on those held-out calls, under the
     folder's name. With ``cv_folds`` >= 2 it records cross-validated metrics on the training calls themselves,
-    under ``cross-validation`` (see ``out_of_fold_tags``), and sets each act's threshold to the one that gives the
-    best out-of-fold F1 (``tagger.choose_act_thresholds``; without cross-validation every act's is 0.5).
+    under ``cross-validation`` (see ``out_of_fold_tags``).
     """
     import skops.io as sio
 
@@ -101,18 +100,6 @@ def train(
     features = _training_features(calls)
     tagger = _fit(calls, features, range(len(calls)), C=C, act_C=act_C)
     encoder = _fit_pair(calls, range(len(calls)), pair_epochs, pair_phase_weight) if pair_epochs else None
-    cv_metrics = {}
-    if cv_folds:
-        tagged, probs = _out_of_fold(calls, features, cv_folds, C=C, act_C=act_C, **pair)
-        tagger.act_thresholds_ = _choose_thresholds(calls, probs)
-        cv_metrics = {
-            "cross-validation": {"folds": cv_folds, "act_threshold": tagger.act_threshold, **_card_metrics(_report(calls, tagged))},
-            "cross-validation, chosen thresholds": {
-                "folds": cv_folds,
-                "note": "the thresholds were chosen on these out-of-fold probabilities, so these act figures lean optimistic",
-                **_card_metrics(_report(calls, _with_thresholds(tagged, probs, tagger.thresholds))),
-            },
-        }
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     # Both files are written under temporary names and moved into place only when both are written, so a failure
@@ -144,14 +131,7 @@ def train(
         "name": MODEL_NAME,
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "training_data": {"folder": Path(labelled_dir).name, "calls": len(calls), "turns": sum(len(c.turns) for c in calls), "sha256": corpus_hash(labelled_dir)},
-        "hyperparameters": {
-            "C": C,
-            "act_C": act_C,
-            "act_threshold": tagger.act_threshold,
-            "act_thresholds": _threshold_card(tagger),
-            "augmentation": "each call also in lower case without punctuation",
-            "pair_encoder": pair_card,
-        },
+        "hyperparameters": {"C": C, "act_C": act_C, "act_threshold": tagger.act_threshold, "augmentation": "each call also in lower case without punctuation", "pair_encoder": pair_card},
         "libraries": _versions(),
     }
     load_tagger.cache_clear()
@@ -159,7 +139,9 @@ def train(
     card["metrics"] = {}
     for dev_dir in dev_dirs:
         card["metrics"][Path(dev_dir).name] = {"folder": Path(dev_dir).name, **_card_metrics(evaluate(dev_dir, str(out)))}
-    card["metrics"].update(cv_metrics)
+    if cv_folds:
+        tagged = _out_of_fold(calls, features, cv_folds, C=C, act_C=act_C, **pair)
+        card["metrics"]["cross-validation"] = {"folds": cv_folds, **_card_metrics(_report(calls, tagged))}
     from callqa.schema import dumps
 
     (out / "card.json").write_text(dumps(card, indent=2) + "\n", encoding="utf-8")
@@ -179,7 +161,7 @@ def out_of_fold_tags(
     _check_folds(calls, folds)
     return _out_of_fold(
         calls, _training_features(calls), folds, C=C, act_C=act_C, pair_epochs=pair_epochs, pair_weight=pair_weight, pair_phase_weight=pair_phase_weight
-    )[0]
+    )
 
 
 def _check_folds(calls, folds: int, where: str = "") -> None:
@@ -233,10 +215,8 @@ def call_folds(n: int, folds: int) -> list[tuple[list[int], list[int]]]:
 
 def _out_of_fold(
     calls, features, folds: int, *, C: float, act_C: float, pair_epochs: int = 0, pair_weight: float = 0.5, pair_phase_weight: float = 0.0
-) -> tuple[list[tuple[Turn, ...]], list]:
-    """Each call tagged by a tagger fitted on the other folds, and its act probabilities (turns x ACTS)."""
+) -> list[tuple[Turn, ...]]:
     tagged: list = [None] * len(calls)
-    probs: list = [None] * len(calls)
     for rest, held in call_folds(len(calls), folds):
         tagger = _fit(calls, features, rest, C=C, act_C=act_C)
         bare = [unlabelled(calls[i].turns) for i in held]
@@ -247,35 +227,7 @@ def _out_of_fold(
             pairs = encoder.predict(bare)
         for i, turns, pair in zip(held, bare, pairs):
             tagged[i] = _tag(tagger, turns, features[i], pair)
-            probs[i] = tagger.act_probabilities(turns, features[i], pair[0])
-    return tagged, probs
-
-
-def _choose_thresholds(calls, probs):
-    """Per-act thresholds with the best F1 on the out-of-fold probabilities ``probs`` of ``calls``."""
-    import numpy as np
-
-    from callqa.model import ACTS
-    from callqa.nlp.tagger import choose_act_thresholds
-
-    gold = np.array([[a in t.acts for a in ACTS] for c in calls for t in c.turns], dtype=int)
-    return choose_act_thresholds(np.vstack(probs), gold)
-
-
-def _with_thresholds(tagged, probs, thresholds) -> list[tuple[Turn, ...]]:
-    """The tagged calls with their acts read again off ``probs`` at ``thresholds`` (phases unchanged)."""
-    from callqa.nlp.tagger import read_acts
-
-    return [tuple(replace(t, acts=a) for t, a in zip(turns, read_acts(p, thresholds))) for turns, p in zip(tagged, probs)]
-
-
-def _threshold_card(tagger) -> dict[str, float] | None:
-    """The per-act thresholds for the card, or None when every act's is ``act_threshold``."""
-    from callqa.model import ACTS
-
-    if getattr(tagger, "act_thresholds_", None) is None:
-        return None
-    return {a: round(float(t), 2) for a, t in zip(ACTS, tagger.thresholds)}
+    return tagged
 
 
 def unlabelled(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:

@@ -5,10 +5,6 @@ one side only (the agent pitches, the customer accepts or declines) are masked b
 pair encoder (pair_encoder.py) averages its act probabilities with the encoder's, ``pair_weight_`` on the encoder;
 the encoder runs outside this class (it is a torch model, not a scikit-learn one) and its probabilities are passed
 in.
-Each act is read off its probability at a threshold: ``act_threshold`` for every act, or, for a tagger trained with
-cross-validation, the per-act thresholds ``act_thresholds_`` chosen on out-of-fold probabilities
-(``choose_act_thresholds``): class-balanced logistic regressions, averaged with the encoder, are not calibrated, and
-0.5 suits some acts and not others.
 One act is read by rule, not learned: personal_name, which the guide fixes exactly (the agent says the customer's
 name), is the agent turns that say a name the customer gave, or say a first name or a title and a name to the
 customer (``lexicon.says_customer_name``).
@@ -195,12 +191,6 @@ class TurnTagger:
         return P
 
     @property
-    def thresholds(self) -> np.ndarray:
-        """The probability at which each act (in ACTS order) is read as present."""
-        chosen = getattr(self, "act_thresholds_", None)
-        return np.full(len(ACTS), self.act_threshold) if chosen is None else np.asarray(chosen, dtype=float)
-
-    @property
     def pair_weight(self) -> float:
         """Weight of the pair encoder in each act's probability; 0 for a tagger trained without one."""
         return getattr(self, "pair_weight_", 0.0)
@@ -217,7 +207,7 @@ class TurnTagger:
         ``pair_phases`` as in ``phase_probabilities``."""
         Z = self._stacked(turns, X)
         P = self._act_probabilities(turns, Z, pair)
-        acts = read_acts(P, self.thresholds)
+        acts = [tuple(a for j, a in enumerate(ACTS) if P[i, j] >= self.act_threshold) for i in range(len(turns))]
         return self._viterbi(np.log(self._phase_probabilities(Z, pair_phases)), turns), acts
 
     def predict_acts(self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None) -> list[tuple[str, ...]]:
@@ -272,34 +262,3 @@ class TurnTagger:
         for i in range(n - 1, 0, -1):
             path.append(int(back[i, path[-1]]))
         return [PHASES[j] for j in reversed(path)]
-
-
-def read_acts(P: np.ndarray, thresholds: np.ndarray) -> list[tuple[str, ...]]:
-    """Each turn's acts: those whose probability (a row of ``P``, in ACTS order) reaches its threshold."""
-    return [tuple(a for j, a in enumerate(ACTS) if P[i, j] >= thresholds[j]) for i in range(P.shape[0])]
-
-
-THRESHOLD_GRID = np.round(np.arange(0.2, 0.801, 0.05), 2)
-
-
-def choose_act_thresholds(P: np.ndarray, Y: np.ndarray, default: float = 0.5, min_positives: int = 30) -> np.ndarray:
-    """Per act, the threshold on ``THRESHOLD_GRID`` with the best F1 of ``P`` (out-of-fold probabilities, turns x
-    ACTS) against ``Y`` (0/1 labels); ties go to the threshold nearest ``default``. An act with fewer than
-    ``min_positives`` labelled turns keeps ``default`` (a threshold fitted on a handful of turns is noise), and so
-    does personal_name, which is read by rule."""
-    if P.shape != Y.shape or P.shape[1] != len(ACTS):
-        raise ValueError(f"probabilities {P.shape} and labels {Y.shape} must both be turns x {len(ACTS)} acts.")
-    out = np.full(len(ACTS), default)
-    for j, act in enumerate(ACTS):
-        y = Y[:, j].astype(bool)
-        if act == "personal_name" or y.sum() < min_positives:
-            continue
-        best = None
-        for t in sorted(THRESHOLD_GRID, key=lambda t: abs(t - default)):
-            pred = P[:, j] >= t
-            tp = int((pred & y).sum())
-            f1 = 2 * tp / (int(pred.sum()) + int(y.sum()))
-            if best is None or f1 > best[0] + 1e-12:
-                best = (f1, t)
-        out[j] = best[1]
-    return out
