@@ -46,10 +46,15 @@ TRUSTED_TYPES = [
 
 
 def packaged_model_dir() -> Path:
-    """models/turn-tagger in a source checkout; $CALLQA_TAGGER overrides it."""
+    """The tagger callqa ships: $CALLQA_TAGGER if set; else models/turn-tagger of a source checkout; else the copy
+    an install from a wheel puts under ``<prefix>/share/callqa`` (pyproject.toml's data-files)."""
     import os
+    import sysconfig
 
-    return Path(os.environ.get("CALLQA_TAGGER") or DEFAULT_MODEL_DIR)
+    if os.environ.get("CALLQA_TAGGER"):
+        return Path(os.environ["CALLQA_TAGGER"])
+    installed = Path(sysconfig.get_path("data")) / "share" / "callqa" / MODEL_NAME
+    return installed if not DEFAULT_MODEL_DIR.exists() and installed.exists() else DEFAULT_MODEL_DIR
 
 
 def asr_like(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
