@@ -137,6 +137,25 @@ def test_nlp_same_tags_for_asr_style_text(shipped_tagger):
     assert same >= 0.85
 
 
+def test_nlp_a_calls_features_and_tags_do_not_depend_on_the_calls_batched_with_it(shipped_tagger):
+    """The shipped pair encoder runs int8 on a CPU, whose activation scale is each batch's range: a call batched
+    with other calls must still get the same probabilities, bit for bit, as the same call alone."""
+    import numpy as np
+
+    from callqa.nlp import load_pair_encoder, tag_calls, unlabelled
+    from callqa.nlp.corpus import load_labelled
+    from callqa.nlp.features import turn_features
+
+    calls = [unlabelled(c.turns) for c in load_labelled(ROOT / "models" / "corpus" / "dev")[:4]]
+    encoder = load_pair_encoder()
+    together = encoder.predict(calls)
+    alone = [encoder.predict([c])[0] for c in calls]
+    for (acts, phases), (acts1, phases1) in zip(together, alone):
+        assert np.array_equal(acts, acts1) and np.array_equal(phases, phases1)
+    assert all(np.array_equal(a, b) for a, b in zip(turn_features(calls), [turn_features([c])[0] for c in calls]))
+    assert tag_calls(calls) == [tag_calls([c])[0] for c in calls]
+
+
 def test_nlp_evaluate_reports_every_label(shipped_tagger):
     from callqa.nlp import evaluate
 

@@ -174,9 +174,16 @@ def turn_features(calls: list[tuple[Turn, ...]], use_embeddings: bool = True) ->
     norms = [normalise(t) for t in texts]
     local = np.stack([np.concatenate([_cue_vector(n), _syntax_vector(d, raw)]) for n, d, raw in zip(norms, docs, texts)]) if texts else np.zeros((0, N_CUES + N_SYNTAX))
     if use_embeddings and texts:
-        # sentence-transformers sorts the texts by length before batching, so small batches pad short turns less:
-        # the embedding of a 30-turn call about a fifth faster on the CPU, the same embeddings to float rounding
-        emb = load_embedder().encode(norms, batch_size=16, normalize_embeddings=True, show_progress_bar=False).astype(np.float32)
+        # each call's turns are embedded apart from other calls', so that a call's features do not depend on the
+        # calls batched with it; sentence-transformers sorts the texts by length before batching, so small batches
+        # pad short turns less: the embedding of a 30-turn call about a fifth faster on the CPU
+        embedder, k = load_embedder(), 0
+        parts = []
+        for turns in calls:
+            if turns:
+                parts.append(embedder.encode(norms[k : k + len(turns)], batch_size=16, normalize_embeddings=True, show_progress_bar=False))
+            k += len(turns)
+        emb = np.vstack(parts).astype(np.float32)
     else:
         emb = np.zeros((len(texts), 0), dtype=np.float32)
     out = []

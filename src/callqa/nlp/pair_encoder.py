@@ -198,8 +198,12 @@ class PairEncoder:
 
     def predict(self, turn_lists: Sequence[Sequence[Turn]], batch_size: int = 16) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """(P(act), P(phase)) for every turn of every call, in one pass: per call a (turns x ACTS) array and a
-        (turns x PHASES) array, or None for an encoder without a phase head. Pairs are batched across calls,
-        shortest first, so that little of each batch is padding."""
+        (turns x PHASES) array, or None for an encoder without a phase head.
+
+        Pairs are batched within each call, never across calls, shortest first so that little of each batch is
+        padding: int8 dynamic quantization scales each batch's activations by that batch's range, so a turn batched
+        with other calls' turns could be tagged differently from night to night (10 of 240 turns were, when 16
+        calls were tagged alone and among 32). Within one call the answer depends on that call alone."""
         import torch
 
         if self.net is None:
@@ -209,13 +213,18 @@ class PairEncoder:
         pairs = [p for turns in turn_lists for p in pair_texts(turns)]
         out = np.zeros((len(pairs), len(ACTS)), dtype=np.float64)
         phases = np.zeros((len(pairs), len(PHASES)), dtype=np.float64) if self.has_phases else None
-        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        batches = []
+        first = 0
+        for turns in turn_lists:
+            call = range(first, first + len(turns))
+            first += len(turns)
+            order = sorted(call, key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+            batches += [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
         device = next(self.net.parameters()).device
         # one batch at a time across threads: the tokenizer is not thread-safe, and torch uses every core anyway
         with self._lock, torch.inference_mode():
             net = self._inference_net()
-            for k in range(0, len(order), batch_size):
-                idx = order[k : k + batch_size]
+            for idx in batches:
                 batch = self._tokenize([pairs[i] for i in idx]).to(device)
                 act_logits, phase_logits = net(batch)
                 out[idx] = torch.sigmoid(act_logits.float()).cpu().numpy()
