@@ -13,7 +13,10 @@ calls. Their components are computed, and:
   the component's meaning (non-negative least squares on sign-adjusted components);
 - cross_sell_pressure (1-5): nothing is fitted; cross_sell_pressure.v2 is the annotation guide's rubric as a rule
   (levels from pitches, pitches after a no, urgency, follow-up questions); --cv reports how it ranks the calls;
-- resolution (resolved/partial/unresolved): multinomial logistic regression on the resolution components.
+- resolution (resolved/partial/unresolved): multinomial logistic regression on the resolution components;
+- customer end sentiment (positive/neutral/negative): multinomial logistic regression on the end-mood components,
+  standardised (the scaling folded into the written weights), its C the one of END_MOOD_C with the best accuracy in
+  5-fold cross-validation on the training calls (stratified, three shuffles; a tie goes to the smaller C).
 Weights are rounded to three decimals and written with the fitted data's hash, so a scorecard says what it was
 fitted on. offer_timing's category is a rule from the annotation guide; its value's constants are set by hand.
 
@@ -45,6 +48,9 @@ RAPPORT = ["greeting", "personal_name", "empathy", "acknowledgement", "explanati
 RAPPORT_NEGATIVE = {"curt_replies", "blame", "interruptions"}
 RESOLUTION = ["confirmed", "statement", "escalation", "late_complaint", "complaints", "customer_end_mood"]
 STATUSES = ("resolved", "partial", "unresolved")
+END_MOOD = ["customer_end_mood", "end_mood_said", "late_complaint", "end_negative_words", "end_positive_words", "end_warmth", "end_thanks", "end_bare", "confirmed", "complaints", "escalation"]
+MOODS = ("positive", "neutral", "negative")
+END_MOOD_C = (0.03, 0.1, 0.3, 1.0, 3.0)
 
 
 def tagged_calls(folder: Path, out_of_fold_folds: int = 0):
@@ -120,16 +126,7 @@ def fit(calls, facts, fitted_on: str) -> str:
     rap.coef_ = rap.coef_ * sign
     res = LogisticRegression(C=1.0, max_iter=2000).fit(X(RESOLUTION, facts), [c.labels["resolution"] for c in calls])
     order = [list(res.classes_).index(s) for s in STATUSES]
-    # end-sentiment thresholds: the pair that best reproduces the labels on the training calls
-    ends = [f.components["customer_end_mood"].value for f in facts]
-    gold = [c.labels["customer_end_sentiment"] for c in calls]
-    grid = [round(x, 2) for x in np.arange(-0.6, 0.61, 0.05)]
-    best = max(
-        ((sum(("positive" if e >= hi else "negative" if e <= lo else "neutral") == g for e, g in zip(ends, gold)), lo, hi)
-         for lo in grid for hi in grid if lo < hi),
-        key=lambda t: (t[0], -abs(t[1]) - abs(t[2])),
-    )
-    sent_lo, sent_hi = best[1], best[2]
+    mood, mood_c = fit_end_mood(X(END_MOOD, facts), [c.labels["customer_end_sentiment"] for c in calls])
 
     def weights(names, coefs):
         return "\n".join(f"{n} = {round(float(w), 3) + 0.0}" for n, w in zip(names, coefs))
@@ -138,7 +135,7 @@ def fit(calls, facts, fitted_on: str) -> str:
 # ({fitted_on}); see docs/METRICS.md.
 # A team's own scorecard copies this file, changes values, and is passed with --scorecard FILE.
 name = "callqa-default"
-version = "1.3.0"
+version = "1.4.0"
 
 [scorers]
 rapport = "rapport.v1"
@@ -147,9 +144,13 @@ offer_timing = "offer_timing.v1"
 cross_sell_pressure = "cross_sell_pressure.v2"
 
 [sentiment]
-# customer end sentiment: mean sentiment of the last two customer turns, in [-1, 1]; thresholds fitted
-positive = {sent_hi}
-negative = {sent_lo}
+# customer end sentiment: multinomial logistic regression on the end-mood components (C = {mood_c}, chosen by
+# cross-validation); the label is the most probable of positive, neutral and negative
+features = {json.dumps(END_MOOD)}
+[sentiment.intercepts]
+{chr(10).join(f"{m} = {round(float(mood[m][0]), 3)}" for m in MOODS)}
+[sentiment.weights]
+{chr(10).join(f"{m} = {json.dumps([round(float(w), 3) for w in mood[m][1]])}" for m in MOODS)}
 
 [rapport]
 # ridge regression of the 1-5 rapport label; the value maps 1..5 to 0..100
@@ -182,6 +183,34 @@ before_resolution = 15.0
 rushed_close = 10.0
 '''
     return toml
+
+
+def fit_end_mood(X: np.ndarray, gold: list[str]) -> tuple[dict[str, tuple[float, np.ndarray]], float]:
+    """Per mood, (intercept, weights) of the end-sentiment model on raw component values, and its C."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    y = np.array(gold)
+    folds = min(5, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()))
+    model = lambda c: make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000))  # noqa: E731
+    if folds >= 2:
+        score = {c: np.mean([cross_val_score(model(c), X, y, cv=StratifiedKFold(folds, shuffle=True, random_state=seed)).mean() for seed in range(3)]) for c in END_MOOD_C}
+        best_c = max(END_MOOD_C, key=lambda c: (round(score[c], 6), -c))
+    else:  # too few calls of some mood to cross-validate
+        best_c = 1.0
+    pipe = model(best_c).fit(X, y)
+    scaler, lr = pipe[0], pipe[1]
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    out = {}
+    for m in MOODS:
+        if m not in lr.classes_:
+            raise SystemExit(f"fit_scorecard.py: no training call is labelled customer_end_sentiment {m}; the model needs all three.")
+        k = list(lr.classes_).index(m)
+        w = lr.coef_[k] / scale
+        out[m] = (float(lr.intercept_[k] - w @ scaler.mean_), w)
+    return out, best_c
 
 
 if __name__ == "__main__":

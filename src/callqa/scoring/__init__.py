@@ -116,16 +116,25 @@ def cross_sell_pressure_v2(facts: CallFacts, section: dict) -> dict:
     return {"value": round(max(0.0, min(100.0, value)), 1), "components": {**components, "level": level}, "evidence": evidence[:6]}
 
 
+RESOLUTION_STATUSES = ("resolved", "partial", "unresolved")
+END_SENTIMENTS = ("positive", "neutral", "negative")
+
+
+def _multinomial(section: dict, x: list[float], classes: tuple[str, ...]) -> dict[str, float]:
+    """P(class) of a multinomial logistic model stored as per-class ``intercepts`` and ``weights``."""
+    logits = {k: section["intercepts"][k] + sum(w * v for w, v in zip(section["weights"][k], x)) for k in classes}
+    m = max(logits.values())
+    z = {k: math.exp(v - m) for k, v in logits.items()}
+    total = sum(z.values())
+    return {k: v / total for k, v in z.items()}
+
+
 @register("resolution.v1")
 def resolution_v1(facts: CallFacts, section: dict) -> dict:
     """Multinomial logistic model over the resolution components (weights per status in the scorecard)."""
     names = section["features"]
     x = [facts.components[n].value for n in names]
-    logits = {s: section["intercepts"][s] + sum(w * v for w, v in zip(section["weights"][s], x)) for s in ("resolved", "partial", "unresolved")}
-    m = max(logits.values())
-    z = {s: math.exp(v - m) for s, v in logits.items()}
-    total = sum(z.values())
-    probs = {s: v / total for s, v in z.items()}
+    probs = _multinomial(section, x, RESOLUTION_STATUSES)
     status = max(probs, key=probs.get)
     value = round(100.0 * (probs["resolved"] + 0.5 * probs["partial"]), 1)
     evidence = []
@@ -226,7 +235,31 @@ def _read_scorecard(path: str | None) -> dict[str, Any]:
             value = card[score].get(key)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise OptionError(f"{source}: [{score}] {key} must be a number for {scorer}. Got {value!r}.")
+    _check_sentiment(card.get("sentiment"), source)
     return card
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_sentiment(section: Any, source: str) -> None:
+    """[sentiment] holds either a multinomial model over components or the two thresholds."""
+    if not isinstance(section, dict):
+        raise OptionError(f"{source}: missing the [sentiment] section.")
+    if "features" not in section:
+        bad = [k for k in ("positive", "negative") if not _number(section.get(k))]
+        if bad:
+            raise OptionError(f"{source}: [sentiment] needs numbers positive and negative, or features, intercepts and weights. Missing or not a number: {', '.join(bad)}.")
+        return
+    features = section["features"]
+    known = set(call_facts((), {}).components)
+    if not isinstance(features, list) or not features or any(f not in known for f in features):
+        raise OptionError(f"{source}: [sentiment] features must be a list of components from {sorted(known)}. Got {features!r}.")
+    for k in END_SENTIMENTS:
+        w = section.get("weights", {}).get(k)
+        if not _number(section.get("intercepts", {}).get(k)) or not isinstance(w, list) or len(w) != len(features) or not all(map(_number, w)):
+            raise OptionError(f"{source}: [sentiment] needs intercepts.{k} (a number) and weights.{k} ({len(features)} numbers, one per feature).")
 
 
 def load_scorecard(path: str | Path | None = None) -> dict[str, Any]:
@@ -236,6 +269,17 @@ def load_scorecard(path: str | Path | None = None) -> dict[str, Any]:
 def sentiment_label(value: float, card: dict) -> str:
     s = card["sentiment"]
     return "positive" if value >= s["positive"] else "negative" if value <= s["negative"] else "neutral"
+
+
+def end_sentiment(facts: CallFacts, card: dict) -> str:
+    """The customer's mood at the end: the scorecard's multinomial model over the end-mood components when its
+    [sentiment] section has one (``features``, ``intercepts``, ``weights``); otherwise customer_end_mood against
+    its ``positive`` and ``negative`` thresholds."""
+    s = card["sentiment"]
+    if "features" not in s:
+        return sentiment_label(facts.components["customer_end_mood"].value, card)
+    probs = _multinomial(s, [facts.components[n].value for n in s["features"]], END_SENTIMENTS)
+    return max(probs, key=probs.get)
 
 
 def score_result(result: CallResult, scorecard: str | Path | None = None) -> CallResult:
@@ -255,7 +299,7 @@ def score_result(result: CallResult, scorecard: str | Path | None = None) -> Cal
     flags = {
         "escalated": bool(facts.components["escalation"].value),
         "wow_moment": any("wow" in t.acts for t in result.turns),
-        "customer_end_sentiment": sentiment_label(end, card),
+        "customer_end_sentiment": end_sentiment(facts, card),
         "churn_risk": bool(churn),
     }
     return replace(

@@ -19,6 +19,16 @@ BLAME = re.compile(r"\b(that'?s on you|your (own )?fault|you must have|that'?s y
 URGENCY = re.compile(r"\b(today only|only today|ends (this|on|friday|today|at)|last chance|midnight|won'?t come back|price goes up|limited|before it'?s gone|regret|really should|no ?brainer|mad to miss|silly to say no|not fair to)\b", re.I)
 LEAVING = re.compile(r"\b(have to (go|run|dash)|got to (go|run|dash)|need to (go|run)|i'?m (late|off)|picking the kids|that'?s all i needed|gotta go)\b", re.I)
 CHURN = re.compile(r"\b(cancel (my|the|everything|it)|switch(ing)? (to )?(another|a different|provider)|leave you|never (flying|using|shopping|coming)|going elsewhere|dispute it|close my account|take my business)\b", re.I)
+# Warmth beyond plain thanks, in the customer's last turns ("thank you so much", "you've been brilliant").
+WARMTH = re.compile(r"\b(so much|really appreciate|brilliant|amazing|fantastic|wonderful|lovely|perfect|excellent|made my (day|week)|you'?ve been (great|brilliant|amazing|lovely|(so |really )?helpful)|so helpful|really helpful|great help|star|legend|relief|thank (goodness|god))\b", re.I)
+# The words of a closing formula ("no that's it, thanks, bye"): a turn made only of them says nothing of the mood
+# beyond its thanks.
+CLOSING_WORDS = frozenset(
+    "no nope nah yes yeah yep ok okay right alright that's thats it all everything nothing else i think thanks thank "
+    "you cheers bye goodbye now too and see take care um uh er erm oh well then so just for today that is was".split()
+)
+# A bare reply that accepts without warmth ("Fine.", "Whatever.", "No. Goodbye.").
+BARE = re.compile(r"^\W*(fine|whatever|okay|ok|right|no|yes|yeah|sure|bye|goodbye)\W*(fine|bye|then|goodbye|whatever)?\W*$", re.I)
 PITCH_NOUNS = re.compile(r"\b(plan|cover|upgrade|card|bundle|package|insurance|membership|protection|warranty|add-?on|pack|tariff|pass|boarding|audit|saver|subscription|booster|tier|channel|service)\b", re.I)
 
 
@@ -113,6 +123,7 @@ def call_facts(turns: tuple[Turn, ...], dynamics: dict) -> CallFacts:
     c["blame"] = Component(min(1.0, float(len(blame))), blame, "agent blames the customer or hides behind policy")
     end_turns = customer[-2:]
     c["customer_end_mood"] = Component(float(np.mean([sentiment[i] for i in end_turns])) if end_turns else 0.0, end_turns, "customer's mood at the end")
+    _end_mood(c, turns, customer, sentiment)
     c["interruptions"] = Component(min(1.0, (dynamics.get("interruptions_by_agent") or 0) / 3), [], "agent talks over the customer")
     # -- resolution
     c["confirmed"] = Component(1.0 if first_confirm is not None else 0.0, [first_confirm] if first_confirm is not None else [], "customer confirms the fix or accepts the outcome")
@@ -144,3 +155,30 @@ def call_facts(turns: tuple[Turn, ...], dynamics: dict) -> CallFacts:
     sidelined = [i for i in offer_turns if first_confirm is None or i < first_confirm]
     c["problem_sidelined"] = Component(1.0 if sidelined else 0.0, sidelined, "pitch while the problem is still open")
     return CallFacts(turns, sentiment, offers, first_confirm, first_statement, c)
+
+
+def closing_formula(text: str) -> bool:
+    """Is ``text`` only a closing formula ("no that's it thanks bye", "you too")?"""
+    words = re.findall(r"[a-z']+", text.lower().replace("’", "'"))
+    return bool(words) and all(w in CLOSING_WORDS for w in words)
+
+
+def _end_mood(c: dict[str, Component], turns: tuple[Turn, ...], customer: list[int], sentiment: dict[int, float]) -> None:
+    """The customer's mood in their last turns, as components for the end-sentiment model: the mood of the last two
+    turns that say more than a closing formula, warmth, thanks, bare replies, and positive and negative words."""
+    from callqa.scoring.dynamics import NEGATIVE_WORDS, POSITIVE_WORDS
+
+    said = [i for i in customer if not closing_formula(turns[i].text)][-2:] or customer[-2:]
+    last3 = customer[-3:]
+    c["end_mood_said"] = Component(float(np.mean([sentiment[i] for i in said])) if said else 0.0, said, "customer's mood in their last words beyond the goodbye")
+    warm = [i for i in last3 if "wow" in turns[i].acts or WARMTH.search(turns[i].text)]
+    c["end_warmth"] = Component(1.0 if warm else 0.0, warm, "customer warm at the end")
+    thanks = [i for i in last3 if "thanks" in turns[i].acts]
+    c["end_thanks"] = Component(1.0 if thanks else 0.0, thanks, "customer thanks the agent at the end")
+    bare = [i for i in said if BARE.match(turns[i].text)]
+    c["end_bare"] = Component(1.0 if bare else 0.0, bare, "customer's bare reply at the end")
+    pos = [i for i in last3 if POSITIVE_WORDS.search(turns[i].text)]
+    neg = [i for i in last3 if NEGATIVE_WORDS.search(turns[i].text)]
+    count = lambda pattern: min(2.0, sum(len(pattern.findall(turns[i].text)) for i in last3) / 2)  # noqa: E731
+    c["end_positive_words"] = Component(count(POSITIVE_WORDS), pos, "positive words at the end")
+    c["end_negative_words"] = Component(count(NEGATIVE_WORDS), neg, "negative words at the end")

@@ -23,8 +23,8 @@ import numpy as np
 
 from callqa.model import Turn
 
-_POS = re.compile(r"\b(thanks?|thank you|great|brilliant|perfect|lovely|amazing|wonderful|awesome|appreciate|fantastic|excellent|happy|glad|relief|kind|helpful|sorted|works|working|fine|good|nice|cheers|legend|star)\b", re.I)
-_NEG = re.compile(r"\b(not okay|ridiculous|unacceptable|joke|terrible|awful|worried|annoying|frustrat\w*|angry|upset|never|can'?t believe|unbelievable|useless|rubbish|nothing|disgusted|fed up|still not|doesn'?t help|cancel|switch\w*|complain\w*|waste|whatever|forget it|seriously|no!|ugh|panick\w*)\b", re.I)
+POSITIVE_WORDS = re.compile(r"\b(thanks?|thank you|great|brilliant|perfect|lovely|amazing|wonderful|awesome|appreciate|fantastic|excellent|happy|glad|relief|kind|helpful|sorted|works|working|fine|good|nice|cheers|legend|star)\b", re.I)
+NEGATIVE_WORDS = re.compile(r"\b(not okay|ridiculous|unacceptable|joke|terrible|awful|worried|annoying|frustrat\w*|angry|upset|never|can'?t believe|unbelievable|useless|rubbish|nothing|disgusted|fed up|still not|doesn'?t help|cancel|switch\w*|complain\w*|waste|whatever|forget it|seriously|no!|ugh|panick\w*)\b", re.I)
 
 
 def turn_sentiment(turn: Turn) -> float:
@@ -36,7 +36,7 @@ def turn_sentiment(turn: Turn) -> float:
     score += 0.3 if "thanks" in acts else 0.0
     score += 0.2 if "offer_accept" in acts else 0.0
     score -= 0.6 if "complaint" in acts else 0.0
-    pos, neg = len(_POS.findall(turn.text)), len(_NEG.findall(turn.text))
+    pos, neg = len(POSITIVE_WORDS.findall(turn.text)), len(NEGATIVE_WORDS.findall(turn.text))
     score += 0.15 * pos - 0.25 * neg
     return float(np.clip(score, -1.0, 1.0))
 
