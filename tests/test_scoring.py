@@ -225,7 +225,7 @@ def test_scoring_dev_set_figures():
     assert r["resolution_accuracy"] >= 0.85
     assert r["rapport_spearman"] >= 0.80
     assert r["pressure_spearman"] >= 0.85
-    # not an acceptance line: a guard on the end-sentiment model (0.917 when it was fitted; 0.833 before it)
+    # not an acceptance line: a guard on the end-sentiment model (0.833 with scorecard 1.4.0, as with 1.3.0)
     assert r["end_sentiment_accuracy"] >= 0.75
 
 

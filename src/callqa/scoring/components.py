@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from callqa.model import Turn
-from callqa.scoring.dynamics import turn_sentiment
+from callqa.scoring.dynamics import NEGATIVE_WORDS, POSITIVE_WORDS, turn_sentiment
 
 POLITE = re.compile(r"\b(please|thank|thanks|sorry|of course|happy to|my pleasure|you'?re welcome|no problem|lovely|certainly|absolutely|take your time|no pressure)\b", re.I)
 BLAME = re.compile(r"\b(that'?s on you|your (own )?fault|you must have|that'?s your choice|it'?s policy|not (on|our) us|you should have|it'?ll be done when|that'?s not our problem|you'?d have to)\b", re.I)
@@ -166,8 +166,6 @@ def closing_formula(text: str) -> bool:
 def _end_mood(c: dict[str, Component], turns: tuple[Turn, ...], customer: list[int], sentiment: dict[int, float]) -> None:
     """The customer's mood in their last turns, as components for the end-sentiment model: the mood of the last two
     turns that say more than a closing formula, warmth, thanks, bare replies, and positive and negative words."""
-    from callqa.scoring.dynamics import NEGATIVE_WORDS, POSITIVE_WORDS
-
     said = [i for i in customer if not closing_formula(turns[i].text)][-2:] or customer[-2:]
     last3 = customer[-3:]
     c["end_mood_said"] = Component(float(np.mean([sentiment[i] for i in said])) if said else 0.0, said, "customer's mood in their last words beyond the goodbye")
