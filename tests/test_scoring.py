@@ -89,6 +89,10 @@ def test_scoring_scorecard_errors_name_the_problem(tmp_path):
     longer.write_text(default.replace("neutral = [", "neutral = [1.0, ", 1))  # the first is [sentiment.weights]
     with pytest.raises(OptionError, match=r"\[sentiment\] needs intercepts.neutral \(a number\) and weights.neutral \(11 numbers"):
         load_scorecard(longer)
+    unweighted = tmp_path / "unweighted.toml"
+    unweighted.write_text(default.replace("[sentiment.weights]", "[sentiment.other]", 1))
+    with pytest.raises(OptionError, match=r"unweighted.toml: \[sentiment\] needs intercepts.positive \(a number\) and weights.positive"):
+        load_scorecard(unweighted)
     thresholds = tmp_path / "thresholds.toml"
     head, rest = default.split("[sentiment]", 1)
     thresholds.write_text(head + "[sentiment]\npositive = 0.2\n" + rest[rest.index("[rapport]"):])

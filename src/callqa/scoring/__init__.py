@@ -256,9 +256,11 @@ def _check_sentiment(section: Any, source: str) -> None:
     known = set(call_facts((), {}).components)
     if not isinstance(features, list) or not features or any(f not in known for f in features):
         raise OptionError(f"{source}: [sentiment] features must be a list of components from {sorted(known)}. Got {features!r}.")
+    intercepts, weights = section.get("intercepts"), section.get("weights")
     for k in END_SENTIMENTS:
-        w = section.get("weights", {}).get(k)
-        if not _number(section.get("intercepts", {}).get(k)) or not isinstance(w, list) or len(w) != len(features) or not all(map(_number, w)):
+        b = intercepts.get(k) if isinstance(intercepts, dict) else None
+        w = weights.get(k) if isinstance(weights, dict) else None
+        if not _number(b) or not isinstance(w, list) or len(w) != len(features) or not all(map(_number, w)):
             raise OptionError(f"{source}: [sentiment] needs intercepts.{k} (a number) and weights.{k} ({len(features)} numbers, one per feature).")
 
 
