@@ -39,6 +39,7 @@ import numpy as np
 from callqa.errors import CallQAError
 from callqa.nlp import call_folds, load_tagger, out_of_fold_tags, tag_calls, unlabelled
 from callqa.nlp.corpus import corpus_hash, load_labelled
+from callqa.scoring import END_SENTIMENTS, RESOLUTION_STATUSES
 from callqa.scoring.components import call_facts
 from callqa.scoring.dynamics import conversation_dynamics
 from callqa.scoring.evaluate import agreement
@@ -47,9 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RAPPORT = ["greeting", "personal_name", "empathy", "acknowledgement", "explanation", "politeness", "curt_replies", "blame", "customer_end_mood", "interruptions"]
 RAPPORT_NEGATIVE = {"curt_replies", "blame", "interruptions"}
 RESOLUTION = ["confirmed", "statement", "escalation", "late_complaint", "complaints", "customer_end_mood"]
-STATUSES = ("resolved", "partial", "unresolved")
 END_MOOD = ["customer_end_mood", "end_mood_said", "late_complaint", "end_negative_words", "end_positive_words", "end_warmth", "end_thanks", "end_bare", "confirmed", "complaints", "escalation"]
-MOODS = ("positive", "neutral", "negative")
 END_MOOD_C = (0.03, 0.1, 0.3, 1.0, 3.0)
 
 
@@ -125,7 +124,7 @@ def fit(calls, facts, fitted_on: str) -> str:
     rap = Ridge(alpha=1.0, positive=True).fit(X(RAPPORT, facts) * sign, [c.labels["rapport"] for c in calls])
     rap.coef_ = rap.coef_ * sign
     res = LogisticRegression(C=1.0, max_iter=2000).fit(X(RESOLUTION, facts), [c.labels["resolution"] for c in calls])
-    order = [list(res.classes_).index(s) for s in STATUSES]
+    order = [list(res.classes_).index(s) for s in RESOLUTION_STATUSES]
     mood, mood_c = fit_end_mood(X(END_MOOD, facts), [c.labels["customer_end_sentiment"] for c in calls])
 
     def weights(names, coefs):
@@ -148,9 +147,9 @@ cross_sell_pressure = "cross_sell_pressure.v2"
 # cross-validation); the label is the most probable of positive, neutral and negative
 features = {json.dumps(END_MOOD)}
 [sentiment.intercepts]
-{chr(10).join(f"{m} = {round(float(mood[m][0]), 3)}" for m in MOODS)}
+{chr(10).join(f"{m} = {round(float(mood[m][0]), 3)}" for m in END_SENTIMENTS)}
 [sentiment.weights]
-{chr(10).join(f"{m} = {json.dumps([round(float(w), 3) for w in mood[m][1]])}" for m in MOODS)}
+{chr(10).join(f"{m} = {json.dumps([round(float(w), 3) for w in mood[m][1]])}" for m in END_SENTIMENTS)}
 
 [rapport]
 # ridge regression of the 1-5 rapport label; the value maps 1..5 to 0..100
@@ -168,9 +167,9 @@ within_level = 0.5
 # multinomial logistic regression; value = 100 * (P(resolved) + 0.5 * P(partial))
 features = {json.dumps(RESOLUTION)}
 [resolution.intercepts]
-{chr(10).join(f"{s} = {round(float(res.intercept_[k]), 3)}" for s, k in zip(STATUSES, order))}
+{chr(10).join(f"{s} = {round(float(res.intercept_[k]), 3)}" for s, k in zip(RESOLUTION_STATUSES, order))}
 [resolution.weights]
-{chr(10).join(f"{s} = {json.dumps([round(float(w), 3) for w in res.coef_[k]])}" for s, k in zip(STATUSES, order))}
+{chr(10).join(f"{s} = {json.dumps([round(float(w), 3) for w in res.coef_[k]])}" for s, k in zip(RESOLUTION_STATUSES, order))}
 
 [offer_timing]
 # value = base[category] + relevance_bonus * relevance + calm_bonus * calm - repeat_penalty * repeats (0-100)
@@ -204,7 +203,7 @@ def fit_end_mood(X: np.ndarray, gold: list[str]) -> tuple[dict[str, tuple[float,
     scaler, lr = pipe[0], pipe[1]
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
     out = {}
-    for m in MOODS:
+    for m in END_SENTIMENTS:
         if m not in lr.classes_:
             raise SystemExit(f"fit_scorecard.py: no training call is labelled customer_end_sentiment {m}; the model needs all three.")
         k = list(lr.classes_).index(m)

@@ -69,36 +69,37 @@ def test_scoring_scorecard_errors_name_the_problem(tmp_path):
     from callqa.scoring import load_scorecard
 
     default = (ROOT / "src" / "callqa" / "scoring" / "scorecards" / "default.v1.toml").read_text()
-    bad = tmp_path / "team.toml"
-    bad.write_text(default.replace('rapport = "rapport.v1"', 'rapport = "rapport.v9"'))
-    with pytest.raises(OptionError, match=r"rapport must be one of \['rapport.v1'\]"):
-        load_scorecard(bad)
-    unset = tmp_path / "unset.toml"
-    unset.write_text(default.replace("within_level = 0.5", 'within_level = "half"'))
-    with pytest.raises(OptionError, match=r"unset.toml: \[cross_sell_pressure\] within_level must be a number for cross_sell_pressure.v2"):
-        load_scorecard(unset)
-    broken = tmp_path / "broken.toml"
-    broken.write_text("name = ")
-    with pytest.raises(OptionError, match="not valid TOML"):
-        load_scorecard(broken)
-    unknown = tmp_path / "unknown.toml"
-    unknown.write_text(default.replace('features = ["customer_end_mood", "end_mood_said"', 'features = ["customer_end_mood", "no_such_component"', 1))
-    with pytest.raises(OptionError, match=r"unknown.toml: \[sentiment\] features must be a list of components"):
-        load_scorecard(unknown)
-    longer = tmp_path / "longer.toml"
-    longer.write_text(default.replace("neutral = [", "neutral = [1.0, ", 1))  # the first is [sentiment.weights]
-    with pytest.raises(OptionError, match=r"\[sentiment\] needs intercepts.neutral \(a number\) and weights.neutral \(11 numbers"):
-        load_scorecard(longer)
-    unweighted = tmp_path / "unweighted.toml"
-    unweighted.write_text(default.replace("[sentiment.weights]", "[sentiment.other]", 1))
-    with pytest.raises(OptionError, match=r"unweighted.toml: \[sentiment\] needs intercepts.positive \(a number\) and weights.positive"):
-        load_scorecard(unweighted)
-    thresholds = tmp_path / "thresholds.toml"
-    head, rest = default.split("[sentiment]", 1)
-    thresholds.write_text(head + "[sentiment]\npositive = 0.2\n" + rest[rest.index("[rapport]"):])
-    with pytest.raises(OptionError, match=r"\[sentiment\] needs numbers positive and negative.*not a number: negative"):
-        load_scorecard(thresholds)
 
+    def refused(name: str, text: str, message: str) -> None:
+        card = tmp_path / name
+        card.write_text(text)
+        with pytest.raises(OptionError, match=message):
+            load_scorecard(card)
+
+    refused("team.toml", default.replace('rapport = "rapport.v1"', 'rapport = "rapport.v9"'), r"rapport must be one of \['rapport.v1'\]")
+    refused("unset.toml", default.replace("within_level = 0.5", 'within_level = "half"'), r"unset.toml: \[cross_sell_pressure\] within_level must be a number for cross_sell_pressure.v2")
+    refused("broken.toml", "name = ", "not valid TOML")
+    refused(
+        "unknown.toml",
+        default.replace('features = ["customer_end_mood", "end_mood_said"', 'features = ["customer_end_mood", "no_such_component"', 1),
+        r"unknown.toml: \[sentiment\] features must be a list of components",
+    )
+    refused(
+        "longer.toml",
+        default.replace("neutral = [", "neutral = [1.0, ", 1),  # the first is [sentiment.weights]
+        r"\[sentiment\] needs intercepts.neutral \(a number\) and weights.neutral \(11 numbers",
+    )
+    refused(
+        "unweighted.toml",
+        default.replace("[sentiment.weights]", "[sentiment.other]", 1),
+        r"unweighted.toml: \[sentiment\] needs intercepts.positive \(a number\) and weights.positive",
+    )
+    head, rest = default.split("[sentiment]", 1)
+    refused(
+        "thresholds.toml",
+        head + "[sentiment]\npositive = 0.2\n" + rest[rest.index("[rapport]") :],
+        r"\[sentiment\] needs numbers positive and negative.*not a number: negative",
+    )
 
 def _call(*lines, acts=None):
     acts = acts or {}

@@ -233,7 +233,7 @@ def _read_scorecard(path: str | None) -> dict[str, Any]:
             raise OptionError(f"{source}: missing the [{score}] section.")
         for key in SETTINGS.get(scorer, ()):
             value = card[score].get(key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if not _number(value):
                 raise OptionError(f"{source}: [{score}] {key} must be a number for {scorer}. Got {value!r}.")
     _check_sentiment(card.get("sentiment"), source)
     return card

@@ -175,8 +175,6 @@ def _end_mood(c: dict[str, Component], turns: tuple[Turn, ...], customer: list[i
     c["end_thanks"] = Component(1.0 if thanks else 0.0, thanks, "customer thanks the agent at the end")
     bare = [i for i in said if BARE.match(turns[i].text)]
     c["end_bare"] = Component(1.0 if bare else 0.0, bare, "customer's bare reply at the end")
-    pos = [i for i in last3 if POSITIVE_WORDS.search(turns[i].text)]
-    neg = [i for i in last3 if NEGATIVE_WORDS.search(turns[i].text)]
-    count = lambda pattern: min(2.0, sum(len(pattern.findall(turns[i].text)) for i in last3) / 2)  # noqa: E731
-    c["end_positive_words"] = Component(count(POSITIVE_WORDS), pos, "positive words at the end")
-    c["end_negative_words"] = Component(count(NEGATIVE_WORDS), neg, "negative words at the end")
+    for name, pattern, reason in (("end_positive_words", POSITIVE_WORDS, "positive words at the end"), ("end_negative_words", NEGATIVE_WORDS, "negative words at the end")):
+        counts = {i: len(pattern.findall(turns[i].text)) for i in last3}
+        c[name] = Component(min(2.0, sum(counts.values()) / 2), [i for i, n in counts.items() if n], reason)
