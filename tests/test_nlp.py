@@ -314,6 +314,11 @@ def test_nlp_name_use_feature_sees_the_customers_name_not_the_agents_own():
     [
         # a name outside the census list, given in answer to "your name?", in recogniser text
         (["A: can i take your name and date of birth", "C: yeah it's kwame asante third of march", "A: thank you kwame one moment"], [0, 0, 1]),
+        # a bare name in answer to "your name?", first name outside the census list, surname in it; a bare answer
+        # that is no name ("hang on") gives none
+        (["A: thanks and your name please", "C: declan moran", "A: thanks declan so looking at it", "A: anything else moran"], [0, 0, 1, 1]),
+        (["A: Can I take your full name?", "C: Gareth Lloyd, twelfth of March.", "A: Thank you, Gareth."], [0, 0, 1]),
+        (["A: can i take your name", "C: hang on it's on the letter", "A: hang on take your time"], [0, 0, 0]),
         # a capitalised name after a weak cue, and the agent's own name that the customer says back
         (["A: Ledgerly support, I'm Anna.", "C: Hi Anna, this is Tomasz from Brightwell.", "A: Okay Tomasz, let's look.", "A: Anna here, still checking."], [0, 0, 1, 0]),
         # "it's broken" and "I'm gutted" give no name, so the agent repeating the words is not using one

@@ -66,6 +66,9 @@ _WEAK_SELF = re.compile(r"\b(?i:it's|it is|i'm|i am|this is)[\s,]+([A-Za-z]+)(?:
 # A customer giving a title and a name ("it's Mr Arthur Bell"): the two words after the title are names.
 _TITLE = "|".join(sorted(TITLES))
 _TITLED_SELF = re.compile(rf"\b(?:it's|it is|i'm|i am|this is|name is|name's)\s+(?:{_TITLE}|dr|doctor)\s+([a-z]+(?: [a-z]+)?)")
+# A reply to "can I take your name?" that starts with the name, after any filler ("declan moran", "Gareth Lloyd,
+# twelfth of March"): the first word is a name when it is a census first name or the next word a census surname.
+_BARE_NAME = re.compile(r"^\W*(?:(?i:yeah|yes|yep|sure|um+|uh+|erm?|oh|okay|ok|right|so|hi|hello)\W+)*([A-Za-z]+)(?:[ ]+([A-Za-z]+))?")
 # An agent turn that asks who is calling: the customer's next turn gives a name after a weak cue too.
 _ASKS_NAME = re.compile(r"\b(?:your (?:full |first |last )?name|name on the|who am i (?:speaking|talking)|who i'm (?:speaking|talking)|who do i have|who's calling|your surname)\b")
 _SURNAME_SELF = re.compile(r"\b(?:surname(?: is|'s)?|last name(?: is|'s)?|family name(?: is|'s)?)\s+([a-z]+)")
@@ -109,7 +112,8 @@ def _could_be_name(word: str, titled: bool = False) -> bool:
 
 def given_names(text: str, asked: bool = False) -> set[str]:
     """Lower-case names a speaker gives for themself in ``text`` ("it's Kwame Asante", "my name's Dan", "the
-    surname's Okafor"), plus every census first name in it; ``asked``: the turn answers a question for a name."""
+    surname's Okafor"), plus every census first name in it; ``asked``: the turn answers a question for a name, so
+    a reply that starts with a name ("declan moran") gives it too."""
     first, last = name_lists()
     plain = normalise(text)
     out = set(name_words(plain))
@@ -121,6 +125,11 @@ def given_names(text: str, asked: bool = False) -> set[str]:
         word, after = m.group(1), (m.group(2) or "").lower()
         if asked or word.lower() in first or word[0].isupper() or after in last or after == "from":
             out.add(word.lower())
+    bare = _BARE_NAME.match(raw) if asked else None
+    if bare and (bare.group(1).lower() in first or (bare.group(2) or "").lower() in last):
+        out.add(bare.group(1).lower())
+        if (bare.group(2) or "").lower() in last:
+            out.add(bare.group(2).lower())
     return {w for w in out if _could_be_name(w)} | titled
 
 
