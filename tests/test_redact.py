@@ -87,6 +87,30 @@ def test_ordinary_talk_is_not_redacted(text):
     assert get_redactor().find(text) == []
 
 
+@pytest.mark.parametrize(
+    "lines, name",
+    [
+        (["C: yeah it's oh seven nine six one and it's priya raman", "A: thank you priya and just for security what's your postcode"], "priya"),
+        (["A: thanks aoife what's happened with the bill"], "aoife"),
+        # a name said to the listener, as the personal_name rule reads it, with no cue before it
+        (["A: anything else today declan"], "declan"),
+        (["A: right ciaran that's all sorted"], "ciaran"),
+        (["A: bye now aisling"], "aisling"),
+        (["A: Best of luck in Portland, Sofia."], "sofia"),
+        # a company named like a person is not a name
+        (["A: Hello, Arden Home Insurance, how can I help?"], "nobody"),
+    ],
+)
+def test_names_said_to_the_listener_are_redacted_census_or_not(lines, name):
+    """Irish, Indian and other first names that the 1990 US census list lacks are names too (first_names_world.txt),
+    and a name said to the listener is redacted wherever the personal_name rule would read one."""
+    turns = tuple(Turn(speaker="agent" if line[0] == "A" else "customer", text=line[3:]) for line in lines)
+    for turn, spans in zip(turns, find_in_call(turns, get_redactor())):
+        said = {turn.text[s.start : s.end].lower() for s in spans if s.type == "NAME"}
+        assert (name in turn.text.lower()) == any(name in w for w in said), (turn.text, said)
+        assert "arden" not in said
+
+
 def _write_transcripts(calls: list[dict], folder: Path) -> None:
     folder.mkdir(parents=True)
     for call in calls:

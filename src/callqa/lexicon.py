@@ -16,7 +16,9 @@ from importlib import resources
 @lru_cache(maxsize=1)
 def name_lists() -> tuple[frozenset[str], frozenset[str]]:
     data = resources.files("callqa") / "data"
-    first = frozenset((data / "first_names.txt").read_text(encoding="utf-8").split())
+    first = frozenset(
+        w for name in ("first_names.txt", "first_names_world.txt") for w in (data / name).read_text(encoding="utf-8").split()
+    )
     last = frozenset((data / "last_names.txt").read_text(encoding="utf-8").split())
     return first, last
 
@@ -133,10 +135,11 @@ def given_names(text: str, asked: bool = False) -> set[str]:
     return {w for w in out if _could_be_name(w)} | titled
 
 
-def _vocative_names(text: str, words: list[str]) -> set[str]:
-    """Names in ``text`` (its normalised ``words``) said to the listener rather than about someone: census first
-    names and words after a title ("Mr Marsh" counts as its title does)."""
+def vocative_names(text: str, words: list[str] | None = None) -> set[str]:
+    """Lower-case names in ``text`` (``words``: its normalised words) said to the listener rather than about
+    someone: first names from the lists and words after a title ("Mr Marsh" counts as its title does)."""
     first, _ = name_lists()
+    words = normalise(text).split() if words is None else words
     out = set()
     for k, w in enumerate(words):
         titled = k > 0 and words[k - 1] in TITLES
@@ -186,7 +189,7 @@ def says_customer_name(texts: list[str], speakers: list[str]) -> list[bool]:
         words = p.split()
         later = i != first_agent
         redacted = later and bool(_REDACTED_NAME.search(texts[i]))
-        spoken_to = later and s == "agent" and bool(_vocative_names(texts[i], words) - own)
+        spoken_to = later and s == "agent" and bool(vocative_names(texts[i], words) - own)
         opens_to = not later and bool(addressed)
         out.append(s == "agent" and (redacted or spoken_to or opens_to or bool(customer & set(words))))
     return out

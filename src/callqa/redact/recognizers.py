@@ -21,7 +21,7 @@ import re
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 from spacy.lang.en.stop_words import STOP_WORDS
 
-from callqa.lexicon import NOT_NAMES, name_lists
+from callqa.lexicon import NOT_NAMES, name_lists, vocative_names
 
 CONTEXT_CHARS = 90
 """How far back (characters of the call, across turns) a cue such as "card number" still types a number."""
@@ -324,6 +324,16 @@ class NameRecognizer(CallRecognizer):
             i = j
         for m in SPELLED.finditer(text):
             out.append(_result("PERSON", m.start(1), m.end(1) - len(m.group(1)) + len(m.group(1).rstrip(" ,.-")), 0.8, "spelled out"))
+        # A name said to the listener, as the personal_name rule reads it ("anything else today declan", "Good luck
+        # with the move, Daniel."): what the tagger counts as the agent using a name is redacted too.
+        line_start = 0
+        for line in text.split("\n"):
+            for name in vocative_names(line):
+                for m in re.finditer(rf"(?<![\w'])({re.escape(name)})(?![\w'])", line, re.I):
+                    if set(re.findall(r"[a-z]+", line[m.end(1) :].lower())[:2]) & BUSINESS_WORDS:
+                        continue  # "Hello, Arden Home Insurance": a company, not a person
+                    out.append(_result("PERSON", line_start + m.start(1), line_start + m.end(1), 0.8, "name said to the listener"))
+            line_start += len(line) + 1
         return out
 
     @staticmethod
