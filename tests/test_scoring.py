@@ -101,6 +101,7 @@ def test_scoring_scorecard_errors_name_the_problem(tmp_path):
         r"\[sentiment\] needs numbers positive and negative.*not a number: negative",
     )
 
+
 def _call(*lines, acts=None):
     acts = acts or {}
     return tuple(Turn(speaker="agent" if who == "A" else "customer", text=text, acts=tuple(acts.get(i, ()))) for i, (who, text) in enumerate(lines))

@@ -69,7 +69,7 @@ _WEAK_SELF = re.compile(r"\b(?i:it's|it is|i'm|i am|this is)[\s,]+([A-Za-z]+)(?:
 _TITLE = "|".join(sorted(TITLES))
 _TITLED_SELF = re.compile(rf"\b(?:it's|it is|i'm|i am|this is|name is|name's)\s+(?:{_TITLE}|dr|doctor)\s+([a-z]+(?: [a-z]+)?)")
 # A reply to "can I take your name?" that starts with the name, after any filler ("declan moran", "Gareth Lloyd,
-# twelfth of March"): the first word is a name when it is a census first name or the next word a census surname.
+# twelfth of March"): the first word is a name when it is a listed first name or the next word a listed surname.
 _BARE_NAME = re.compile(r"^\W*(?:(?i:yeah|yes|yep|sure|um+|uh+|erm?|oh|okay|ok|right|so|hi|hello)\W+)*([A-Za-z]+)(?:[ ]+([A-Za-z]+))?")
 # An agent turn that asks who is calling: the customer's next turn gives a name after a weak cue too.
 _ASKS_NAME = re.compile(r"\b(?:your (?:full |first |last )?name|name on the|who am i (?:speaking|talking)|who i'm (?:speaking|talking)|who do i have|who's calling|your surname)\b")
@@ -114,7 +114,7 @@ def _could_be_name(word: str, titled: bool = False) -> bool:
 
 def given_names(text: str, asked: bool = False) -> set[str]:
     """Lower-case names a speaker gives for themself in ``text`` ("it's Kwame Asante", "my name's Dan", "the
-    surname's Okafor"), plus every census first name in it; ``asked``: the turn answers a question for a name, so
+    surname's Okafor"), plus every listed first name in it; ``asked``: the turn answers a question for a name, so
     a reply that starts with a name ("declan moran") gives it too."""
     first, last = name_lists()
     plain = normalise(text)
@@ -128,10 +128,12 @@ def given_names(text: str, asked: bool = False) -> set[str]:
         if asked or word.lower() in first or word[0].isupper() or after in last or after == "from":
             out.add(word.lower())
     bare = _BARE_NAME.match(raw) if asked else None
-    if bare and (bare.group(1).lower() in first or (bare.group(2) or "").lower() in last):
-        out.add(bare.group(1).lower())
-        if (bare.group(2) or "").lower() in last:
-            out.add(bare.group(2).lower())
+    if bare:
+        word, after = bare.group(1).lower(), (bare.group(2) or "").lower()
+        if word in first or after in last:
+            out.add(word)
+        if after in last:
+            out.add(after)
     return {w for w in out if _could_be_name(w)} | titled
 
 

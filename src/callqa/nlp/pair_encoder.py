@@ -213,12 +213,10 @@ class PairEncoder:
         pairs = [p for turns in turn_lists for p in pair_texts(turns)]
         out = np.zeros((len(pairs), len(ACTS)), dtype=np.float64)
         phases = np.zeros((len(pairs), len(PHASES)), dtype=np.float64) if self.has_phases else None
+        bounds = np.cumsum([0] + [len(t) for t in turn_lists])  # call c's pairs are bounds[c]:bounds[c + 1]
         batches = []
-        first = 0
-        for turns in turn_lists:
-            call = range(first, first + len(turns))
-            first += len(turns)
-            order = sorted(call, key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        for start, end in zip(bounds[:-1], bounds[1:]):
+            order = sorted(range(start, end), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
             batches += [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
         device = next(self.net.parameters()).device
         # one batch at a time across threads: the tokenizer is not thread-safe, and torch uses every core anyway
@@ -232,9 +230,8 @@ class PairEncoder:
                     phases[idx] = torch.softmax(phase_logits.float(), dim=-1).cpu().numpy()
         if not len(turn_lists):
             return []
-        sizes = np.cumsum([len(t) for t in turn_lists])[:-1]
-        acts = np.split(out, sizes)
-        return list(zip(acts, np.split(phases, sizes) if phases is not None else [None] * len(acts)))
+        acts = np.split(out, bounds[1:-1])
+        return list(zip(acts, np.split(phases, bounds[1:-1]) if phases is not None else [None] * len(acts)))
 
     # -- files ------------------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> str:
