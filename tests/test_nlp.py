@@ -615,3 +615,109 @@ def test_nlp_train_that_fails_leaves_the_earlier_model_whole(tmp_path, monkeypat
     with pytest.raises(OSError, match="disk full"):
         train(tmp_path / "calls", out, pair_epochs=2)  # another encoder than the one on disk
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "card.json"} == before
+
+
+def _calls_with(act: str, gold: list[bool]):
+    """One labelled call per turn flag: a customer turn with ``act`` when the flag is set."""
+    from callqa.nlp.corpus import LabelledCall
+
+    return [LabelledCall(call_id=f"c{i}", turns=(Turn("customer", "okay", phase="resolution", acts=(act,) if g else ()),), labels={}, meta={}) for i, g in enumerate(gold)]
+
+
+def test_nlp_thresholds_move_where_out_of_fold_f1_peaks_and_stay_for_rare_acts():
+    from callqa.nlp import MIN_POSITIVES, choose_thresholds
+
+    j = ACTS.index("resolution_confirmed")
+    rng = np.random.default_rng(0)
+    # 60 true turns scored 0.55-0.95, 140 false ones 0.05-0.62: at 0.5 many false ones pass, at 0.65 none do
+    gold = [True] * 60 + [False] * 140
+    p = np.concatenate([rng.uniform(0.55, 0.95, 60), rng.uniform(0.05, 0.62, 140)])
+    calls = _calls_with("resolution_confirmed", gold)
+    probs = []
+    for i, g in enumerate(gold):
+        P = np.zeros((1, len(ACTS)))
+        P[0, j] = p[i]
+        P[0, ACTS.index("personal_name")] = 0.9  # read by rule: never tuned
+        P[0, ACTS.index("wow")] = p[i]  # never labelled here, fewer than MIN_POSITIVES examples
+        probs.append((["resolution"], P))
+    t = choose_thresholds(calls, probs)
+    assert 0.6 <= t[j] <= 0.65
+    assert t[ACTS.index("personal_name")] == 0.5 and t[ACTS.index("wow")] == 0.5
+    # with too few examples the same act keeps the default
+    few = _calls_with("resolution_confirmed", [True] * (MIN_POSITIVES - 1) + [False] * 140)
+    assert choose_thresholds(few, probs[: MIN_POSITIVES - 1] + probs[60:])[j] == 0.5
+
+
+def test_nlp_thresholds_stay_at_the_default_when_moving_gains_no_more_than_the_margin():
+    from callqa.nlp import choose_thresholds
+
+    j = ACTS.index("thanks")
+    # perfectly separated at every threshold from 0.2 to 0.8: F1 is 1.0 everywhere, so the default is kept
+    gold = [True] * 40 + [False] * 40
+    probs = [(["closing"], np.eye(1, len(ACTS), j) * (0.9 if g else 0.1)) for g in gold]
+    assert choose_thresholds(_calls_with("thanks", gold), probs)[j] == 0.5
+
+
+def test_nlp_tagger_tags_acts_at_its_own_thresholds(small_tagger, monkeypatch):
+    tagger, turns, X = small_tagger
+    P = tagger.act_probabilities(turns, X)
+    assert np.array_equal(tagger.act_thresholds, np.full(len(ACTS), 0.5))
+    assert tagger.predict_acts(turns, X) == tagger.acts_at(P)
+    j = ACTS.index("question")
+    found = [i for i in range(len(turns)) if P[i, j] >= 0.5]
+    assert found, "the fixture call should hold a question"
+    raised = np.full(len(ACTS), 0.5)
+    raised[j] = 1.01  # no probability reaches it
+    monkeypatch.setattr(tagger, "act_thresholds_", raised, raising=False)
+    acts = tagger.predict_acts(turns, X)
+    assert not any("question" in a for a in acts)
+    assert [tuple(x for x in a if x != "question") for a in tagger.acts_at(P, np.full(len(ACTS), 0.5))] == acts
+
+
+def test_nlp_measure_tunes_thresholds_into_the_model_and_refuses_other_training_calls(tmp_path):
+    """`callqa measure` re-measures a trained model without refitting it; with --tune-thresholds its act thresholds
+    are chosen out of fold and saved in the model file, and figures measured at the old thresholds are dropped."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from callqa.cli import app
+    from callqa.errors import ModelError, OptionError
+    from callqa.nlp import load_tagger, measure
+
+    corpus = ROOT / "models" / "corpus"
+    for name, files in {"train": sorted((corpus / "train").glob("*.json"))[:8], "dev": sorted((corpus / "dev").glob("*.json"))[:2]}.items():
+        (tmp_path / name).mkdir()
+        for f in files:
+            shutil.copy(f, tmp_path / name / f.name)
+    m = tmp_path / "m"
+    r = CliRunner().invoke(app, ["train", str(tmp_path / "train"), "--out", str(m), "--dev", str(tmp_path / "dev"), "--pair-epochs", "0"])
+    assert r.exit_code == 0, r.output
+    first = json.loads((m / "card.json").read_text())
+    assert first["hyperparameters"]["act_thresholds"] is None and set(first["metrics"]) == {"dev"}
+    with pytest.raises(OptionError, match="needs out-of-fold probabilities"):
+        measure(m, tmp_path / "train", tune_thresholds=True)
+
+    r = CliRunner().invoke(app, ["measure", str(m), str(tmp_path / "train"), "--cv", "2", "--tune-thresholds"])
+    assert r.exit_code == 0, r.output
+    card = json.loads((m / "card.json").read_text())
+    chosen = card["hyperparameters"]["act_thresholds"]
+    assert list(chosen) == list(ACTS) and all(0.2 <= t <= 0.8 for t in chosen.values())
+    load_tagger.cache_clear()
+    assert np.allclose(load_tagger(str(m)).act_thresholds, [chosen[a] for a in ACTS])
+    assert set(card["metrics"]) == {"cross-validation"}  # the dev figures were measured at the old thresholds
+    cv = card["metrics"]["cross-validation"]
+    assert cv["calls"] == 8 and set(cv["acts_f1_before_tuning"]) == set(ACTS) and "flatters" in cv["note"]
+    assert card["trained_at"] == first["trained_at"] and card["training_data"] == first["training_data"]
+
+    # measured again on a held-out folder only: the cross-validation is kept, the thresholds too
+    measure(m, tmp_path / "train", dev_dirs=[tmp_path / "dev"])
+    again = json.loads((m / "card.json").read_text())
+    assert set(again["metrics"]) == {"cross-validation", "dev"} and again["hyperparameters"]["act_thresholds"] == chosen
+
+    # another folder of training calls is refused, naming the card, and the card is left as it was
+    (tmp_path / "train" / sorted(p.name for p in (tmp_path / "train").iterdir())[0]).unlink()
+    before = (m / "card.json").read_bytes()
+    with pytest.raises(ModelError, match="card.json: the model was trained on calls with sha256"):
+        measure(m, tmp_path / "train", cv_folds=2)
+    assert (m / "card.json").read_bytes() == before

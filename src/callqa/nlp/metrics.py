@@ -112,6 +112,12 @@ def _point(v: np.ndarray) -> float:
     return 0.0 if np.isnan(v[0]) else float(v[0])
 
 
+def prf(gold: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
+    """Precision, recall and F1 of boolean predictions against boolean gold labels."""
+    gold, pred = np.asarray(gold, dtype=bool), np.asarray(pred, dtype=bool)
+    return _prf(np.sum(gold & pred), np.sum(~gold & pred), np.sum(gold & ~pred))
+
+
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     tp, fp, fn = int(tp), int(fp), int(fn)
     p = tp / (tp + fp) if tp + fp else 0.0

@@ -5,6 +5,10 @@ one side only (the agent pitches, the customer accepts or declines) are masked b
 pair encoder (pair_encoder.py) averages its act probabilities with the encoder's, ``pair_weight_`` on the encoder;
 the encoder runs outside this class (it is a torch model, not a scikit-learn one) and its probabilities are passed
 in.
+A turn takes an act when its probability reaches that act's threshold: ``act_threshold`` (0.5) for every act, or
+the per-act ``act_thresholds_`` chosen on out-of-fold probabilities (``callqa.nlp.choose_thresholds``): the models
+are fitted with balanced class weights, which push a rare act's probability up, so 0.5 is not where each act's F1
+peaks.
 One act is read by rule, not learned: personal_name, which the guide fixes exactly (the agent says the customer's
 name), is the agent turns that say a name the customer gave, or say a first name or a title and a name to the
 customer (``lexicon.says_customer_name``).
@@ -205,10 +209,28 @@ class TurnTagger:
     ) -> tuple[list[str], list[tuple[str, ...]]]:
         """Phases (Viterbi over the call) and acts of every turn; ``pair`` as in ``act_probabilities``,
         ``pair_phases`` as in ``phase_probabilities``."""
+        phases, P = self.decode(turns, X, pair, pair_phases)
+        return phases, self.acts_at(P)
+
+    def decode(
+        self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None, pair_phases: np.ndarray | None = None
+    ) -> tuple[list[str], np.ndarray]:
+        """Phases (Viterbi over the call) and every turn's act probabilities, before the thresholds."""
         Z = self._stacked(turns, X)
         P = self._act_probabilities(turns, Z, pair)
-        acts = [tuple(a for j, a in enumerate(ACTS) if P[i, j] >= self.act_threshold) for i in range(len(turns))]
-        return self._viterbi(np.log(self._phase_probabilities(Z, pair_phases)), turns), acts
+        return self._viterbi(np.log(self._phase_probabilities(Z, pair_phases)), turns), P
+
+    @property
+    def act_thresholds(self) -> np.ndarray:
+        """Each act's decision threshold, in ACTS order: those chosen on out-of-fold probabilities
+        (``act_thresholds_``, see ``callqa.nlp.choose_thresholds``) if the model has them, else ``act_threshold``
+        for every act."""
+        chosen = getattr(self, "act_thresholds_", None)
+        return np.full(len(ACTS), float(self.act_threshold)) if chosen is None else np.asarray(chosen, dtype=float)
+
+    def acts_at(self, P: np.ndarray, thresholds: np.ndarray | None = None) -> list[tuple[str, ...]]:
+        """The acts whose probability reaches its threshold (``act_thresholds`` unless given), turn by turn."""
+        return acts_at(P, self.act_thresholds if thresholds is None else thresholds)
 
     def predict_acts(self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None) -> list[tuple[str, ...]]:
         return self.predict(turns, X, pair)[1]
@@ -262,3 +284,9 @@ class TurnTagger:
         for i in range(n - 1, 0, -1):
             path.append(int(back[i, path[-1]]))
         return [PHASES[j] for j in reversed(path)]
+
+
+def acts_at(P: np.ndarray, thresholds) -> list[tuple[str, ...]]:
+    """Per turn (row of ``P``, act probabilities in ACTS order), the acts whose probability reaches its threshold."""
+    t = np.asarray(thresholds, dtype=float)
+    return [tuple(a for j, a in enumerate(ACTS) if P[i, j] >= t[j]) for i in range(P.shape[0])]
