@@ -314,7 +314,8 @@ def _out_of_fold_probabilities(
 ) -> list[tuple[list[str], np.ndarray]]:
     """Each call's decoded phases and act probabilities (before thresholds) from a tagger fitted without it."""
     out: list = [None] * len(calls)
-    for rest, held in call_folds(len(calls), folds):
+    for f, (rest, held) in enumerate(call_folds(len(calls), folds), start=1):
+        logger.info("cross-validation: fold %d of %d, fitted on %d calls, tagging %d", f, folds, len(rest), len(held))
         tagger = _fit(calls, features, rest, C=C, act_C=act_C)
         bare = [unlabelled(calls[i].turns) for i in held]
         pairs: list = [(None, None)] * len(held)
