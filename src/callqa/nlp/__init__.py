@@ -132,7 +132,7 @@ def train(
     from callqa.schema import dumps
 
     (out / "card.json").write_text(dumps(card, indent=2) + "\n", encoding="utf-8")
-    measure(out, labelled_dir, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds, _calls=(calls, features))
+    _measure(out, labelled_dir, calls, features, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds)
     return path
 
 
@@ -143,7 +143,6 @@ def measure(
     dev_dirs: Sequence[str | Path] = (),
     cv_folds: int = 0,
     tune_thresholds: bool = False,
-    _calls=None,
 ) -> dict:
     """Measure the tagger in ``model_dir``, trained on the labelled calls in ``labelled_dir``, and rewrite its card.
 
@@ -160,16 +159,24 @@ def measure(
     thresholds would not be its own. Returns the card.
     """
     from callqa.nlp.corpus import corpus_hash, load_labelled
+
+    card_path = Path(model_dir) / "card.json"
+    trained_on = json.loads(card_path.read_text(encoding="utf-8")).get("training_data", {}).get("sha256") if card_path.exists() else None
+    digest = corpus_hash(labelled_dir)
+    if trained_on not in (None, digest):
+        raise ModelError(f"{card_path}: the model was trained on calls with sha256 {trained_on}; {labelled_dir} hashes to {digest}. Measure it with its own training calls.")
+    return _measure(model_dir, labelled_dir, load_labelled(labelled_dir), None, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds)
+
+
+def _measure(model_dir, labelled_dir, calls, features, *, dev_dirs, cv_folds: int, tune_thresholds: bool) -> dict:
+    """``measure`` on calls already loaded (and their training features, if computed; else None)."""
+    from callqa.nlp.corpus import corpus_hash, load_labelled
     from callqa.schema import dumps
 
     out = Path(model_dir)
     card_path = out / "card.json"
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {"name": MODEL_NAME}
     digest = corpus_hash(labelled_dir)
-    trained_on = card.get("training_data", {}).get("sha256")
-    if _calls is None and trained_on not in (None, digest):
-        raise ModelError(f"{card_path}: the model was trained on calls with sha256 {trained_on}; {labelled_dir} hashes to {digest}. Measure it with its own training calls.")
-    calls, features = _calls if _calls is not None else (load_labelled(labelled_dir), None)
     _check_measure_options(calls, cv_folds, tune_thresholds, f"{labelled_dir}: ")
     for dev_dir in dev_dirs:  # a bad held-out folder is refused before anything is fitted or written
         load_labelled(dev_dir)
