@@ -662,7 +662,9 @@ def test_nlp_tagger_tags_acts_at_its_own_thresholds(small_tagger, monkeypatch):
     tagger, turns, X = small_tagger
     P = tagger.act_probabilities(turns, X)
     assert np.array_equal(tagger.act_thresholds, np.full(len(ACTS), 0.5))
-    assert tagger.predict_acts(turns, X) == tagger.acts_at(P)
+    from callqa.nlp.tagger import acts_at
+
+    assert tagger.predict_acts(turns, X) == acts_at(P, tagger.act_thresholds)
     j = ACTS.index("question")
     found = [i for i in range(len(turns)) if P[i, j] >= 0.5]
     assert found, "the fixture call should hold a question"
@@ -671,7 +673,7 @@ def test_nlp_tagger_tags_acts_at_its_own_thresholds(small_tagger, monkeypatch):
     monkeypatch.setattr(tagger, "act_thresholds_", raised, raising=False)
     acts = tagger.predict_acts(turns, X)
     assert not any("question" in a for a in acts)
-    assert [tuple(x for x in a if x != "question") for a in tagger.acts_at(P, np.full(len(ACTS), 0.5))] == acts
+    assert [tuple(x for x in a if x != "question") for a in acts_at(P, np.full(len(ACTS), 0.5))] == acts
 
 
 def test_nlp_measure_tunes_thresholds_into_the_model_and_refuses_other_training_calls(tmp_path):
@@ -683,7 +685,7 @@ def test_nlp_measure_tunes_thresholds_into_the_model_and_refuses_other_training_
 
     from callqa.cli import app
     from callqa.errors import ModelError, OptionError
-    from callqa.nlp import load_tagger, measure
+    from callqa.nlp import load_tagger, measure, train
 
     corpus = ROOT / "models" / "corpus"
     for name, files in {"train": sorted((corpus / "train").glob("*.json"))[:8], "dev": sorted((corpus / "dev").glob("*.json"))[:2]}.items():
@@ -714,6 +716,16 @@ def test_nlp_measure_tunes_thresholds_into_the_model_and_refuses_other_training_
     measure(m, tmp_path / "train", dev_dirs=[tmp_path / "dev"])
     again = json.loads((m / "card.json").read_text())
     assert set(again["metrics"]) == {"cross-validation", "dev"} and again["hyperparameters"]["act_thresholds"] == chosen
+
+    # a bad held-out folder is refused, naming it, before anything is fitted or written
+    from callqa.errors import InputError
+
+    before = {p.name: p.read_bytes() for p in m.iterdir()}
+    with pytest.raises(InputError, match="missing: not a folder of labelled calls"):
+        measure(m, tmp_path / "train", dev_dirs=[tmp_path / "missing"], cv_folds=2, tune_thresholds=True)
+    with pytest.raises(InputError, match="missing: not a folder of labelled calls"):
+        train(tmp_path / "train", m, dev_dirs=[tmp_path / "missing"], pair_epochs=0)
+    assert {p.name: p.read_bytes() for p in m.iterdir()} == before
 
     # another folder of training calls is refused, naming the card, and the card is left as it was
     (tmp_path / "train" / sorted(p.name for p in (tmp_path / "train").iterdir())[0]).unlink()

@@ -95,7 +95,7 @@ def train(
     from callqa.nlp.corpus import load_labelled
 
     calls = load_labelled(labelled_dir)
-    _check_measure_options(calls, cv_folds, tune_thresholds, f"{labelled_dir}: ")
+    _check_measure_options(calls, cv_folds, tune_thresholds, dev_dirs, f"{labelled_dir}: ")
     from callqa.nlp.pair_encoder import FILE_NAME
 
     if pair_epochs < 0 or not 0.0 <= pair_weight <= 1.0 or not 0.0 <= pair_phase_weight <= 1.0:
@@ -165,21 +165,21 @@ def measure(
     digest = corpus_hash(labelled_dir)
     if trained_on not in (None, digest):
         raise ModelError(f"{card_path}: the model was trained on calls with sha256 {trained_on}; {labelled_dir} hashes to {digest}. Measure it with its own training calls.")
-    return _measure(model_dir, labelled_dir, load_labelled(labelled_dir), None, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds)
+    calls = load_labelled(labelled_dir)
+    _check_measure_options(calls, cv_folds, tune_thresholds, dev_dirs, f"{labelled_dir}: ")
+    return _measure(model_dir, labelled_dir, calls, None, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds)
 
 
 def _measure(model_dir, labelled_dir, calls, features, *, dev_dirs, cv_folds: int, tune_thresholds: bool) -> dict:
-    """``measure`` on calls already loaded (and their training features, if computed; else None)."""
-    from callqa.nlp.corpus import corpus_hash, load_labelled
+    """``measure`` on calls already loaded and checked with ``_check_measure_options`` (and their training
+    features, if computed; else None)."""
+    from callqa.nlp.corpus import corpus_hash
     from callqa.schema import dumps
 
     out = Path(model_dir)
     card_path = out / "card.json"
     card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {"name": MODEL_NAME}
     digest = corpus_hash(labelled_dir)
-    _check_measure_options(calls, cv_folds, tune_thresholds, f"{labelled_dir}: ")
-    for dev_dir in dev_dirs:  # a bad held-out folder is refused before anything is fitted or written
-        load_labelled(dev_dir)
     load_tagger.cache_clear()
     load_pair_encoder.cache_clear()
     tagger = load_tagger(str(out))
@@ -237,7 +237,12 @@ def _save_tagger(tagger, path: Path, before=None) -> None:
         staged.unlink(missing_ok=True)
 
 
-def _check_measure_options(calls, cv_folds: int, tune_thresholds: bool, where: str = "") -> None:
+def _check_measure_options(calls, cv_folds: int, tune_thresholds: bool, dev_dirs: Sequence[str | Path] = (), where: str = "") -> None:
+    """Refuse bad options and bad held-out folders before anything is fitted or written."""
+    from callqa.nlp.corpus import load_labelled
+
+    for dev_dir in dev_dirs:
+        load_labelled(dev_dir)
     if cv_folds:
         _check_folds(calls, cv_folds, where)
     if tune_thresholds and not cv_folds:

@@ -210,7 +210,7 @@ class TurnTagger:
         """Phases (Viterbi over the call) and acts of every turn; ``pair`` as in ``act_probabilities``,
         ``pair_phases`` as in ``phase_probabilities``."""
         phases, P = self.decode(turns, X, pair, pair_phases)
-        return phases, self.acts_at(P)
+        return phases, acts_at(P, self.act_thresholds)
 
     def decode(
         self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None, pair_phases: np.ndarray | None = None
@@ -227,10 +227,6 @@ class TurnTagger:
         for every act."""
         chosen = getattr(self, "act_thresholds_", None)
         return np.full(len(ACTS), float(self.act_threshold)) if chosen is None else np.asarray(chosen, dtype=float)
-
-    def acts_at(self, P: np.ndarray, thresholds: np.ndarray | None = None) -> list[tuple[str, ...]]:
-        """The acts whose probability reaches its threshold (``act_thresholds`` unless given), turn by turn."""
-        return acts_at(P, self.act_thresholds if thresholds is None else thresholds)
 
     def predict_acts(self, turns: tuple[Turn, ...], X: np.ndarray, pair: np.ndarray | None = None) -> list[tuple[str, ...]]:
         return self.predict(turns, X, pair)[1]
