@@ -95,6 +95,19 @@ def test_nlp_shipped_model_has_a_card_matching_the_corpus(shipped_tagger):
         assert shipped_tagger.pair_phase_weight == pair.get("phase_weight", 0.0)
 
 
+def test_nlp_hugging_face_loaders_stay_offline_unless_the_user_says_otherwise(monkeypatch):
+    from callqa.nlp.features import offline_hub
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    offline_hub()
+    import os
+
+    assert os.environ["HF_HUB_OFFLINE"] == "1"
+    monkeypatch.setenv("HF_HUB_OFFLINE", "0")
+    offline_hub()
+    assert os.environ["HF_HUB_OFFLINE"] == "0"
+
+
 def test_nlp_skops_refuses_types_outside_the_allow_list(tmp_path):
     import skops.io as sio
 

@@ -87,6 +87,15 @@ def embedding_model_path() -> Path:
     return path
 
 
+def offline_hub() -> None:
+    """Keep the Hugging Face libraries off the network: callqa loads only packaged weights. huggingface_hub reads
+    the setting when it is first imported, so loaders call this before they import transformers or
+    sentence-transformers; a value the user set is left alone."""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
 @contextmanager
 def quiet_loading():
     """transformers draws a "Loading weights" progress bar on stderr for every model it builds; a batch log needs none."""
@@ -104,9 +113,7 @@ def quiet_loading():
 @load_once()
 def load_embedder():
     """The packaged all-MiniLM-L6-v2, sha256-checked, on CUDA when present."""
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    offline_hub()
     import torch
     from sentence_transformers import SentenceTransformer
 

@@ -37,7 +37,7 @@ import numpy as np
 
 from callqa.errors import ModelError
 from callqa.model import ACTS, PHASES, Turn
-from callqa.nlp.features import embedding_model_path, quiet_loading
+from callqa.nlp.features import embedding_model_path, offline_hub, quiet_loading
 
 FILE_NAME = "pair-encoder.safetensors"
 
@@ -62,9 +62,7 @@ class _Network:
     importing this module does not import torch. The network returns (act logits, phase logits or None)."""
 
     def __new__(cls, phases: bool = False):
-        import os
-
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        offline_hub()
         import torch
         from transformers import AutoModel
 
