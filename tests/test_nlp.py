@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from callqa.model import ACTS, PHASES, Turn
-from callqa.nlp.tagger import TurnTagger
+from callqa.nlp.tagger import TurnTagger, acts_at
 from conftest import ROOT
 
 
@@ -100,8 +101,6 @@ def test_nlp_hugging_face_loaders_stay_offline_unless_the_user_says_otherwise(mo
 
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     offline_hub()
-    import os
-
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     offline_hub()
@@ -675,8 +674,6 @@ def test_nlp_tagger_tags_acts_at_its_own_thresholds(small_tagger, monkeypatch):
     tagger, turns, X = small_tagger
     P = tagger.act_probabilities(turns, X)
     assert np.array_equal(tagger.act_thresholds, np.full(len(ACTS), 0.5))
-    from callqa.nlp.tagger import acts_at
-
     assert tagger.predict_acts(turns, X) == acts_at(P, tagger.act_thresholds)
     j = ACTS.index("question")
     found = [i for i in range(len(turns)) if P[i, j] >= 0.5]

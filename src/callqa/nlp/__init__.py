@@ -92,9 +92,10 @@ def train(
 
     The card is written by ``measure``, with ``dev_dirs``, ``cv_folds`` and ``tune_thresholds`` as there.
     """
-    from callqa.nlp.corpus import load_labelled
+    from callqa.nlp.corpus import corpus_hash, load_labelled
 
     calls = load_labelled(labelled_dir)
+    digest = corpus_hash(labelled_dir)
     _check_measure_options(calls, cv_folds, tune_thresholds, dev_dirs, f"{labelled_dir}: ")
     from callqa.nlp.pair_encoder import FILE_NAME
 
@@ -131,8 +132,9 @@ def train(
     card = {"name": MODEL_NAME, "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "hyperparameters": {"pair_encoder": pair_card}}
     from callqa.schema import dumps
 
+    # a card for the new model, even if measuring it fails
     (out / "card.json").write_text(dumps(card, indent=2) + "\n", encoding="utf-8")
-    _measure(out, labelled_dir, calls, features, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds)
+    _measure(out, card, labelled_dir, digest, calls, features, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds)
     return path
 
 
@@ -161,25 +163,24 @@ def measure(
     from callqa.nlp.corpus import corpus_hash, load_labelled
 
     card_path = Path(model_dir) / "card.json"
-    trained_on = json.loads(card_path.read_text(encoding="utf-8")).get("training_data", {}).get("sha256") if card_path.exists() else None
+    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {"name": MODEL_NAME}
+    trained_on = card.get("training_data", {}).get("sha256")
     digest = corpus_hash(labelled_dir)
     if trained_on not in (None, digest):
         raise ModelError(f"{card_path}: the model was trained on calls with sha256 {trained_on}; {labelled_dir} hashes to {digest}. Measure it with its own training calls.")
     calls = load_labelled(labelled_dir)
     _check_measure_options(calls, cv_folds, tune_thresholds, dev_dirs, f"{labelled_dir}: ")
-    return _measure(model_dir, labelled_dir, calls, None, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds)
+    return _measure(model_dir, card, labelled_dir, digest, calls, None, dev_dirs=dev_dirs, cv_folds=cv_folds, tune_thresholds=tune_thresholds)
 
 
-def _measure(model_dir, labelled_dir, calls, features, *, dev_dirs, cv_folds: int, tune_thresholds: bool) -> dict:
-    """``measure`` on calls already loaded and checked with ``_check_measure_options`` (and their training
-    features, if computed; else None)."""
-    from callqa.nlp.corpus import corpus_hash
+def _measure(model_dir, card: dict, labelled_dir, digest: str, calls, features, *, dev_dirs, cv_folds: int, tune_thresholds: bool) -> dict:
+    """``measure`` with the model's card already read (``card``), and the training calls already hashed
+    (``digest``), loaded and checked with ``_check_measure_options`` (``features``: their training features, if
+    computed; else None). Updates ``card`` and writes it."""
     from callqa.schema import dumps
 
     out = Path(model_dir)
     card_path = out / "card.json"
-    card = json.loads(card_path.read_text(encoding="utf-8")) if card_path.exists() else {"name": MODEL_NAME}
-    digest = corpus_hash(labelled_dir)
     load_tagger.cache_clear()
     load_pair_encoder.cache_clear()
     tagger = load_tagger(str(out))
