@@ -302,6 +302,29 @@ def test_nlp_stacking_keeps_a_call_and_its_asr_copy_in_one_fold(n, monkeypatch):
         TurnTagger._stacking_folds(4, [0, 1, 2])
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Okay, it went through. Phew.", True),
+        ("There we go, it's got the signal bars back. Says connected.", True),
+        ("ja that's loads better sixty two megs", True),
+        ("oh it worked it's loading my profile", True),
+        ("Right, I'm back in.", True),
+        ("That's done the trick!", True),
+        ("I'm in London till Friday.", False),
+        ("my payment didn't go through", False),
+        ("it's still not working", False),
+        ("better late than never", False),
+    ],
+)
+def test_nlp_works_now_cue_hears_a_fix_taking_not_its_words_elsewhere(text, expected):
+    import re
+
+    from callqa.nlp.features import CUES, normalise
+
+    assert bool(re.search(CUES["works_now"], normalise(text))) is expected
+
+
 def test_nlp_name_use_feature_sees_the_customers_name_not_the_agents_own():
     from callqa.model import Turn
     from callqa.nlp.features import _name_use, normalise
