@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -318,8 +319,6 @@ def test_nlp_stacking_keeps_a_call_and_its_asr_copy_in_one_fold(n, monkeypatch):
     ],
 )
 def test_nlp_works_now_cue_hears_a_fix_taking_not_its_words_elsewhere(text, expected):
-    import re
-
     from callqa.nlp.features import CUES, normalise
 
     assert bool(re.search(CUES["works_now"], normalise(text))) is expected
