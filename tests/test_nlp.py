@@ -91,7 +91,12 @@ def test_nlp_shipped_model_has_a_card_matching_the_corpus(shipped_tagger):
     else:
         from callqa.transcribe.models import sha256_file
 
-        assert pair["sha256"] == shipped_tagger.pair_sha256_ == sha256_file(ROOT / "models" / "turn-tagger" / pair["file"])
+        files = pair.get("files", [pair.get("file")])
+        shas = pair["sha256"] if isinstance(pair["sha256"], list) else [pair["sha256"]]
+        assert shas == shipped_tagger.pair_sha256s == [sha256_file(ROOT / "models" / "turn-tagger" / f) for f in files]
+        # every encoder file in the folder is one the tagger names, and the card's seeds are distinct, one per file
+        assert sorted(p.name for p in (ROOT / "models" / "turn-tagger").glob("pair-encoder*.safetensors")) == sorted(files)
+        assert len(set(pair.get("seeds", [pair.get("seed")]))) == len(files)
         assert shipped_tagger.pair_weight == pair["weight"] > 0
         assert shipped_tagger.pair_phase_weight == pair.get("phase_weight", 0.0)
 
@@ -240,14 +245,20 @@ def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
         (tmp_path / name).mkdir()
         for f in files:
             shutil.copy(f, tmp_path / name / f.name)
-    args = ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--dev", str(tmp_path / "a"), "--dev", str(tmp_path / "b"), "--cv", "2", "--pair-epochs", "1"]
+    args = ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--dev", str(tmp_path / "a"), "--dev", str(tmp_path / "b"), "--cv", "2", "--pair-epochs", "1", "--pair-seeds", "2"]
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "pair-encoder-2.safetensors").write_bytes(b"a third encoder of an earlier, larger ensemble")
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
     card = json.loads((tmp_path / "m" / "card.json").read_text())
+    from callqa.nlp import load_tagger
     from callqa.transcribe.models import sha256_file
 
-    assert card["hyperparameters"]["pair_encoder"]["epochs"] == 1
-    assert card["hyperparameters"]["pair_encoder"]["sha256"] == sha256_file(tmp_path / "m" / "pair-encoder.safetensors")
+    pair = card["hyperparameters"]["pair_encoder"]
+    assert pair["epochs"] == 1 and pair["seeds"] == [0, 1] and pair["files"] == ["pair-encoder.safetensors", "pair-encoder-1.safetensors"]
+    assert pair["sha256"] == [sha256_file(tmp_path / "m" / f) for f in pair["files"]] == load_tagger(str(tmp_path / "m")).pair_sha256s
+    assert pair["sha256"][0] != pair["sha256"][1]  # two seeds, two encoders
+    assert not (tmp_path / "m" / "pair-encoder-2.safetensors").exists()  # the earlier ensemble's extra file went
     assert set(card["metrics"]) == {"a", "b", "cross-validation"}
     assert card["metrics"]["b"]["calls"] == 2 and 0.0 <= card["metrics"]["b"]["phase_accuracy"] <= 1.0
     cv = card["metrics"]["cross-validation"]
@@ -259,7 +270,7 @@ def test_nlp_train_records_every_held_out_folder_in_the_card(tmp_path):
     # retrained into the same folder without the pair encoder: its old file goes, and the tagger stands alone
     r = CliRunner().invoke(app, ["train", str(tmp_path / "train"), "--out", str(tmp_path / "m"), "--pair-epochs", "0"])
     assert r.exit_code == 0, r.output
-    assert not (tmp_path / "m" / "pair-encoder.safetensors").exists()
+    assert not list((tmp_path / "m").glob("pair-encoder*"))
     assert json.loads((tmp_path / "m" / "card.json").read_text())["hyperparameters"]["pair_encoder"] is None
 
 
@@ -556,6 +567,31 @@ def test_nlp_pair_encoder_phase_head_reads_the_turn_before(pair_encoder, tmp_pat
     assert all(torch.equal(plain.net.state_dict()[n], headed.net.state_dict()[n]) for n in names)
     with pytest.raises(ValueError, match="needs every turn's phase; found \\['None'\\]"):
         PairEncoder(epochs=1, phases=True).fit(_pair_calls()[:2])
+
+
+def test_nlp_pair_ensemble_is_the_mean_of_its_encoders_each_checked_by_sha256(pair_encoder, tmp_path):
+    from callqa.errors import ModelError
+    from callqa.nlp.pair_encoder import PairEncoder, PairEnsemble, member_file
+
+    other = PairEncoder(epochs=2, lr=2e-4, seed=1).fit(_pair_calls()[:8])
+    shas = [pair_encoder.save(tmp_path / member_file(0)), other.save(tmp_path / member_file(1))]
+    assert member_file(0) == "pair-encoder.safetensors" and member_file(1) == "pair-encoder-1.safetensors"
+    turns = _pair_calls()[:3]
+    ensemble = PairEnsemble.load(tmp_path, shas)
+    singles = [PairEncoder.load(tmp_path / member_file(k), sha).predict(turns) for k, sha in enumerate(shas)]
+    got = ensemble.predict(turns)
+    assert len(got) == 3 and not ensemble.has_phases
+    for c, (acts, phases) in enumerate(got):
+        assert phases is None and np.allclose(acts, (singles[0][c][0] + singles[1][c][0]) / 2)
+        assert not np.allclose(acts, singles[0][c][0])  # the second seed's encoder counts
+    assert all(np.array_equal(a, b) for (a, _), b in zip(got, ensemble.predict_proba(turns)))
+    with pytest.raises(ModelError, match="pair-encoder-1.safetensors: sha256 does not match"):
+        PairEnsemble.load(tmp_path, [shas[0], shas[0]])
+    with pytest.raises(ModelError, match="pair-encoder-2.safetensors: the tagger was trained with a pair encoder"):
+        PairEnsemble.load(tmp_path, shas + [shas[1]])
+    headed = PairEncoder(epochs=1, lr=2e-4, phases=True).fit(_phase_calls()[:2])
+    with pytest.raises(ValueError, match="a phase head, or none"):
+        PairEnsemble([pair_encoder, headed])
 
 
 def test_nlp_pair_encoder_file_for_other_phases_is_refused(pair_encoder, tmp_path):

@@ -12,7 +12,7 @@ import typer
 
 from callqa import __version__
 from callqa.errors import CallQAError
-from callqa.nlp import PAIR_PHASE_WEIGHT
+from callqa.nlp import PAIR_PHASE_WEIGHT, PAIR_SEEDS
 
 app = typer.Typer(
     help="callqa: turn call recordings into agent/customer transcripts, offline.",
@@ -212,13 +212,16 @@ def score(
 @app.command()
 def train(
     labelled_dir: Path = typer.Argument(..., help="Folder of labelled calls in the annotation format (docs/ANNOTATION.md)."),
-    out: Path = typer.Option(Path("models/turn-tagger"), "--out", "-o", help="Where to write tagger.skops, pair-encoder.safetensors and card.json."),
+    out: Path = typer.Option(Path("models/turn-tagger"), "--out", "-o", help="Where to write tagger.skops, the pair encoder files (pair-encoder*.safetensors) and card.json."),
     dev: Optional[list[Path]] = typer.Option(None, "--dev", help="Held-out labelled calls whose metrics go into the model card, under the folder's name; may be given more than once."),
     cv: int = typer.Option(0, "--cv", help="Also cross-validate on the training calls in this many folds (by call) and put the metrics in the card; 0: no."),
     tune_thresholds: bool = TuneThresholdsOpt,
     pair_epochs: int = typer.Option(6, "--pair-epochs", min=0, help="Epochs to fine-tune the pair encoder (previous turn + turn -> acts and phase); 0 trains without it (faster on a CPU, less accurate)."),
     pair_phase_weight: float = typer.Option(
         PAIR_PHASE_WEIGHT, "--pair-phase-weight", min=0.0, max=1.0, help="Weight of the pair encoder's phase probabilities beside the phase model's; 0: the encoder learns acts only."
+    ),
+    pair_seeds: int = typer.Option(
+        PAIR_SEEDS, "--pair-seeds", min=1, help="Pair encoders to fit under seeds 0, 1, ... and average; each costs one more fit, and one more pass per scored call."
     ),
     verbose: bool = VerboseOpt,
 ) -> None:
@@ -227,7 +230,14 @@ def train(
 
     _setup_logging(verbose)
     path = train_tagger(
-        labelled_dir, out, dev_dirs=dev or (), cv_folds=cv, tune_thresholds=tune_thresholds, pair_epochs=pair_epochs, pair_phase_weight=pair_phase_weight
+        labelled_dir,
+        out,
+        dev_dirs=dev or (),
+        cv_folds=cv,
+        tune_thresholds=tune_thresholds,
+        pair_epochs=pair_epochs,
+        pair_phase_weight=pair_phase_weight,
+        pair_seeds=pair_seeds,
     )
     typer.echo(f"Trained on {labelled_dir}; model written to {path} (card: {path.parent / 'card.json'}).")
     _echo_card(json.loads((path.parent / "card.json").read_text(encoding="utf-8")))

@@ -19,6 +19,11 @@ the two models' phase posteriors before the Viterbi decoder (``TurnTagger.pair_p
 The word-embedding table stays as packaged (the packaged copy is sha256-checked at load), so the file holds only the
 transformer layers and the output layers, in float16, as safetensors: tensors only, nothing executable.
 
+Seeds: one fit's draw of seed (initial head weights, batch order, dropout) moves a few dozen of two thousand
+held-out turns either way, as much as the differences between recipes. ``PairEnsemble`` averages the probabilities of
+encoders fitted with the same recipe under different seeds, so that no one draw decides a turn; ``callqa train``
+fits ``--pair-seeds`` of them (seeds 0, 1, ...), one file each (``member_file``).
+
 Prediction on a CPU runs a copy with its linear layers quantized to int8 (PyTorch dynamic quantization): 3.4 times
 faster than float32 on this project's two-core benchmark machine (1.6 against 5.4 ms a turn), the probabilities within
 a few hundredths. On a GPU it runs in float32. Every figure callqa reports for the tagger is measured on the path the
@@ -40,6 +45,13 @@ from callqa.model import ACTS, PHASES, Turn
 from callqa.nlp.features import embedding_model_path, offline_hub, quiet_loading
 
 FILE_NAME = "pair-encoder.safetensors"
+
+
+def member_file(k: int) -> str:
+    """The file of an ensemble's k-th encoder (seed k): FILE_NAME for the first, so a one-encoder model is as before."""
+    if k < 0:
+        raise ValueError(f"member_file: k must be 0 or more; got {k}.")
+    return FILE_NAME if k == 0 else f"pair-encoder-{k}.safetensors"
 
 
 def pair_texts(turns: Sequence[Turn]) -> list[tuple[str, str]]:
@@ -278,3 +290,39 @@ class PairEncoder:
         net.load_state_dict({n: t.float() for n, t in tensors.items()}, strict=False)
         enc.net = net.to(_device()).eval()
         return enc
+
+
+class PairEnsemble:
+    """Encoders fitted with one recipe under different seeds, read as one model: each turn's act probabilities, and
+    phase probabilities, are the members' mean. ``predict`` as ``PairEncoder.predict``."""
+
+    def __init__(self, members: Sequence[PairEncoder]):
+        if not members:
+            raise ValueError("PairEnsemble needs at least one encoder.")
+        if len({m.has_phases for m in members}) > 1:
+            raise ValueError("PairEnsemble: every encoder must have a phase head, or none.")
+        self.members = list(members)
+
+    @property
+    def has_phases(self) -> bool:
+        return self.members[0].has_phases
+
+    def predict_proba(self, turn_lists: Sequence[Sequence[Turn]], batch_size: int = 16) -> list[np.ndarray]:
+        return [acts for acts, _ in self.predict(turn_lists, batch_size)]
+
+    def predict(self, turn_lists: Sequence[Sequence[Turn]], batch_size: int = 16) -> list[tuple[np.ndarray, np.ndarray | None]]:
+        """The members' mean (P(act), P(phase)) per call; each member batches within a call, as ``PairEncoder.predict``."""
+        if len(self.members) == 1:
+            return self.members[0].predict(turn_lists, batch_size)
+        each = [m.predict(turn_lists, batch_size) for m in self.members]
+        out = []
+        for per_call in zip(*each):
+            acts = np.mean([a for a, _ in per_call], axis=0)
+            phases = np.mean([p for _, p in per_call], axis=0) if self.has_phases else None
+            out.append((acts, phases))
+        return out
+
+    @classmethod
+    def load(cls, folder: str | Path, sha256s: Sequence[str]) -> PairEnsemble:
+        """The encoders ``member_file(0..n-1)`` in ``folder``, each refused unless its sha256 is the one listed."""
+        return cls([PairEncoder.load(Path(folder) / member_file(k), sha) for k, sha in enumerate(sha256s)])

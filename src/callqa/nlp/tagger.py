@@ -2,7 +2,8 @@
 
 Acts: one logistic regression per act (multi-label) over the turn features; acts the annotation guide gives to
 one side only (the agent pitches, the customer accepts or declines) are masked by speaker. A tagger trained with a
-pair encoder (pair_encoder.py) averages its act probabilities with the encoder's, ``pair_weight_`` on the encoder;
+pair encoder (pair_encoder.py: one, or the mean of several fitted under different seeds, ``pair_sha256_`` naming
+their files) averages its act probabilities with the encoder's, ``pair_weight_`` on the encoder;
 the encoder runs outside this class (it is a torch model, not a scikit-learn one) and its probabilities are passed
 in.
 A turn takes an act when its probability reaches that act's threshold: ``act_threshold`` (0.5) for every act, or
@@ -198,6 +199,13 @@ class TurnTagger:
     def pair_weight(self) -> float:
         """Weight of the pair encoder in each act's probability; 0 for a tagger trained without one."""
         return getattr(self, "pair_weight_", 0.0)
+
+    @property
+    def pair_sha256s(self) -> list[str]:
+        """The sha256 of each pair encoder file the tagger is averaged with (one per seed; ``pair_sha256_`` is one
+        string for a single encoder, a list for an ensemble); empty for a tagger trained without one."""
+        s = getattr(self, "pair_sha256_", None) if self.pair_weight else None
+        return [] if s is None else [s] if isinstance(s, str) else list(s)
 
     @property
     def pair_phase_weight(self) -> float:
