@@ -592,6 +592,12 @@ def test_nlp_pair_ensemble_is_the_mean_of_its_encoders_each_checked_by_sha256(pa
     headed = PairEncoder(epochs=1, lr=2e-4, phases=True).fit(_phase_calls()[:2])
     with pytest.raises(ValueError, match="a phase head, or none"):
         PairEnsemble([pair_encoder, headed])
+    # with phase heads, the phase probabilities are averaged too
+    headed2 = PairEncoder(epochs=1, lr=2e-4, phases=True, seed=1).fit(_phase_calls()[2:4])
+    both = PairEnsemble([headed, headed2])
+    assert both.has_phases
+    for (acts, phases), (a1, p1), (a2, p2) in zip(both.predict(turns), headed.predict(turns), headed2.predict(turns)):
+        assert np.allclose(acts, (a1 + a2) / 2) and np.allclose(phases, (p1 + p2) / 2) and not np.allclose(phases, p1)
 
 
 def test_nlp_pair_encoder_file_for_other_phases_is_refused(pair_encoder, tmp_path):

@@ -122,12 +122,13 @@ def train(
     # leaves the folder's earlier model whole (the tagger file pins each encoder file's sha256); encoder files of an
     # earlier, larger ensemble go.
     path = out / "tagger.skops"
-    staged = [out / f".{member_file(k)}.partial" for k in range(len(encoders))]
-    old = [p for p in out.glob("pair-encoder*.safetensors") if p.name not in {member_file(k) for k in range(len(encoders))}]
+    names = [member_file(k) for k in range(len(encoders))]
+    staged = [out / f".{name}.partial" for name in names]
+    old = [p for p in out.glob("pair-encoder*.safetensors") if p.name not in names]
 
     def move_into_place():
-        for k, p in enumerate(staged):
-            p.replace(out / member_file(k))
+        for p, name in zip(staged, names):
+            p.replace(out / name)
         for p in old:
             p.unlink(missing_ok=True)
 
@@ -142,7 +143,7 @@ def train(
     pair_card = None
     if encoders:
         pair_card = {
-            "files": [member_file(k) for k in range(len(encoders))],
+            "files": names,
             "sha256": tagger.pair_sha256s,
             "seeds": [e.seed for e in encoders],
             "weight": pair_weight,

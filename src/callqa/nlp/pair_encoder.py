@@ -27,8 +27,8 @@ fits ``--pair-seeds`` of them (seeds 0, 1, ...), one file each (``member_file``)
 Prediction on a CPU runs a copy with its linear layers quantized to int8 (PyTorch dynamic quantization), the
 probabilities within a few hundredths. What it saves depends on the CPU's int8 instructions: 3.4 times faster than
 float32 on the two-core machine this was first measured on (1.6 against 5.4 ms a turn), 1.16 times on a two-core AMD
-EPYC with AVX2 only (8.2 against 9.5 ms a turn, 30-turn calls batched call by call). On a GPU it runs in float32. Every figure callqa reports for the tagger is measured on the path the
-machine takes.
+EPYC with AVX2 only (8.2 against 9.5 ms a turn, 30-turn calls batched call by call). On a GPU it runs in float32.
+Every figure callqa reports for the tagger is measured on the path the machine takes.
 """
 
 from __future__ import annotations
