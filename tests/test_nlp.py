@@ -527,13 +527,10 @@ def test_nlp_pair_encoder_file_loads_only_with_its_sha256(pair_encoder, tmp_path
     # built quietly (no "Loading weights" bar in a batch log), and the caller's progress-bar setting is kept
     assert "Loading weights" not in capfd.readouterr().err and hf_logging.is_progress_bar_enabled() == bars
     assert loaded.epochs == 15 and loaded.lr == 2e-4
-    # stored in float16: the float32 networks agree to about 1e-4 (3e-5 measured)
+    # stored in float16: the float32 networks agree to about 1e-4 (3e-5 measured). Compared in float32, since the
+    # int8 copies of two networks this close differ by the CPU's int8 kernels (0.025 on an AVX-512 VNNI CPU)
     for a, b in zip(pair_encoder.predict_proba(turns, int8=False), loaded.predict_proba(turns, int8=False)):
         assert np.abs(a - b).max() < 1e-3
-    # the int8 copy a CPU runs stays within a few hundredths of the float network (0.026 measured on an AVX-512
-    # VNNI CPU); the int8 kernels differ between CPUs, which is why the check above is made in float32
-    for a, b in zip(loaded.predict_proba(turns), loaded.predict_proba(turns, int8=False)):
-        assert np.abs(a - b).max() < 0.05
     with pytest.raises(ModelError, match="enc.safetensors: sha256 does not match"):
         PairEncoder.load(tmp_path / "enc.safetensors", "0" * 64)
     with pytest.raises(ModelError, match="missing.safetensors: the tagger was trained with a pair encoder"):
