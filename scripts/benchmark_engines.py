@@ -18,6 +18,7 @@ from callqa.config import TranscribeOptions
 from callqa.evaluation import read_stm, word_error_rate
 from callqa.model import CallInput
 from callqa.pipeline import PipelineOptions, transcribe_call
+from machine import describe  # scripts/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--model", default="base")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
+    print(describe())
     cases = [
         (CallInput("jfk", str(DATA / "faster-whisper" / "jfk.flac"), "audio"), JFK),
         (CallInput("clip", str(DATA / "faster-whisper" / "stereo_diarization.wav"), "audio", agent_channel="left"), CLIP),

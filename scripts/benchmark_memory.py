@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from callqa.audio import load_audio, save_audio
+from machine import describe  # scripts/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 200])
     parser.add_argument("--seconds", type=float, default=4.0, help="length of each call")
     args = parser.parse_args()
+    print(describe())
     source = load_audio(ROOT / "audio_samples" / "auto_repair_40.flac")
     n = int(args.seconds * source.sample_rate)
     span = source.samples.shape[1] - n

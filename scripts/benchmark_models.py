@@ -21,6 +21,7 @@ from callqa.config import TranscribeOptions
 from callqa.evaluation import read_stm, word_error_rate
 from callqa.model import CallInput
 from callqa.pipeline import PipelineOptions, transcribe_call
+from machine import describe  # scripts/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", default=["base", "tiny.en"])
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
+    print(describe())
     pyannote_ref = " ".join(t for *_, t in read_stm(str(DATA / "pyannote" / "sample.stm")))
     cases = [
         ("jfk.flac", CallInput("jfk", str(DATA / "faster-whisper" / "jfk.flac"), "audio"), JFK),

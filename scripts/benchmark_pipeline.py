@@ -27,6 +27,7 @@ from callqa import pipeline
 from callqa.config import TranscribeOptions
 from callqa.inputs import discover
 from callqa.pipeline import PipelineOptions, analyze_batch, analyze_call
+from machine import describe  # scripts/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 WARMUP = ROOT / "tests" / "data" / "faster-whisper" / "jfk.flac"
@@ -96,6 +97,7 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
+    print(describe())
     files = [Path(c.path) for c in discover(args.inputs) if c.kind == "audio"]
     base = TranscribeOptions(model=args.model, device=args.device)
     plain_s, audio_s = plain_faster_whisper(files, base)

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from callqa.nlp.corpus import load_labelled
+from machine import describe  # scripts/machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=30)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2], help="calls in flight (threads); one run per value")
     args = parser.parse_args()
+    print(describe())
     pool = [t for c in load_labelled(ROOT / "models" / "corpus" / "train") for t in c.turns]
     rng = np.random.default_rng(0)
     with tempfile.TemporaryDirectory() as tmp:
