@@ -240,10 +240,10 @@ class PairEncoder:
         for start, end in zip(bounds[:-1], bounds[1:]):
             order = sorted(range(start, end), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
             batches += [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
-        device = torch.device("cpu") if int8 else next(self.net.parameters()).device
         # one batch at a time across threads: the tokenizer is not thread-safe, and torch uses every core anyway
         with self._lock, torch.inference_mode():
             net = self._inference_net(int8)
+            device = next(net.parameters()).device  # the int8 copy's unquantized layers (embeddings) are on the CPU
             for idx in batches:
                 batch = self._tokenize([pairs[i] for i in idx]).to(device)
                 act_logits, phase_logits = net(batch)
